@@ -1,0 +1,1 @@
+"""Rasa graph components of this project (they may import rasa; assistant/ does not)."""

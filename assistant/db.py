@@ -1,0 +1,40 @@
+"""One SQLAlchemy engine and session factory per database URL (SQLite by default)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Iterator, Optional
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from assistant import settings
+
+
+@lru_cache(maxsize=None)
+def engine(url: Optional[str] = None) -> Engine:
+    url = url or settings.load().directory_url
+    if url.startswith("sqlite"):
+        eng = create_engine(url, future=True, connect_args={"check_same_thread": False})
+
+        @event.listens_for(eng, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # foreign keys are off by default in SQLite
+            dbapi_conn.execute("PRAGMA foreign_keys=ON")
+    else:
+        eng = create_engine(url, future=True, pool_pre_ping=True)
+    return eng
+
+
+@contextmanager
+def session_scope(url: Optional[str] = None) -> Iterator[Session]:
+    """A transaction: committed when the block ends, rolled back on any error."""
+    session = sessionmaker(bind=engine(url), future=True)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,312 @@
+"""Validate the seed CSVs in data/directory and load them into the directory database.
+
+Every file is read and checked before anything is written; one bad row stops the load and is
+reported with its file, line and reason, so the database never holds half a file. The load itself
+is one transaction.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from sqlalchemy import delete, select
+
+from assistant import db
+from assistant.settings import PROJECT_ROOT
+from assistant.directory import models as m
+
+SEED_DIR = PROJECT_ROOT / "data" / "directory"
+SEED_FILES = (
+    "comuni_piemonte.csv",
+    "comuni_italia.csv",
+    "centri_antiviolenza_piemonte.csv",
+    "servizi_sociali_piemonte.csv",
+    "enti_gestori_comuni.csv",
+    "servizi_vittime_piemonte.csv",
+    "numeri_nazionali.csv",
+)
+PROVINCES = {"TO", "CN", "AL", "AT", "NO", "VC", "BI", "VB"}
+CAV_TYPES = {
+    "centro_antiviolenza": (m.CENTRO_ANTIVIOLENZA, True),
+    "centro_antiviolenza_in_attivazione": (m.CENTRO_ANTIVIOLENZA, False),
+    "sportello": (m.SPORTELLO, True),
+    "associazione_sportello": (m.SPORTELLO, True),
+    "associazione": (m.SPORTELLO, True),
+    "centro_ascolto": (m.SPORTELLO, True),
+    "casa_rifugio": (m.CASA_RIFUGIO, True),
+}
+VICTIM_TYPES = {"assistenza_vittime_reato": m.SUPPORTO_VITTIME, "antitratta": m.ANTITRATTA,
+                "antitratta_rete_locale": m.ANTITRATTA}
+
+_DATE = re.compile(r"\b((?:19|20)\d\d)(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?\b")
+_PHONE = re.compile(r"\+?\d[\d .\-/]{1,16}\d")
+
+
+class SeedError(Exception):
+    def __init__(self, errors: List[str]):
+        super().__init__(f"{len(errors)} bad rows in the directory seed")
+        self.errors = errors
+
+
+def newest_date(text: str) -> Optional[str]:
+    """The most recent date written in a fonte_data field ("2023-12-07 | n.d." -> "2023-12-07")."""
+    found = ["-".join(part for part in match if part) for match in _DATE.findall(text or "")]
+    return max(found) if found else None
+
+
+def date_is_valid(text: str) -> bool:
+    """A fonte_data field must hold a date, or say openly that the source had none ("n.d.")."""
+    return bool(newest_date(text)) or "n.d." in (text or "")
+
+
+def phone_is_valid(text: str) -> bool:
+    """Each ' | ' part holds one phone number: 3-4 digit short codes or 6-12 digit numbers."""
+    for part in (text or "").split("|"):
+        numbers = _PHONE.findall(part)
+        if len(numbers) != 1:
+            return False
+        digits = re.sub(r"\D", "", numbers[0])
+        if not (len(digits) in (3, 4, 5, 6) and digits.startswith("1") or 6 <= len(digits) <= 12):
+            return False
+    return True
+
+
+def _split(value: str) -> str:
+    return "|".join(part.strip() for part in (value or "").split("|") if part.strip())
+
+
+def _empty(value: Optional[str]) -> Optional[str]:
+    value = (value or "").strip()
+    return value or None
+
+
+@dataclass
+class Seed:
+    comuni: List[m.Comune] = field(default_factory=list)
+    italia: List[m.ComuneItalia] = field(default_factory=list)
+    services: List[m.Service] = field(default_factory=list)
+    coverage: List[m.Coverage] = field(default_factory=list)
+    digest: str = ""
+
+
+class _Reader:
+    def __init__(self, seed_dir: Path):
+        self.seed_dir = seed_dir
+        self.errors: List[str] = []
+
+    def rows(self, name: str, required: List[str]):
+        path = self.seed_dir / name
+        if not path.exists():
+            self.errors.append(f"{name}: file missing")
+            return []
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [col for col in required if col not in (reader.fieldnames or [])]
+            if missing:
+                self.errors.append(f"{name}: missing columns {missing}")
+                return []
+            return [(line, row) for line, row in enumerate(reader, start=2)]
+
+    def bad(self, name: str, line: int, reason: str) -> None:
+        self.errors.append(f"{name}:{line}: {reason}")
+
+
+def _check_service_row(r: _Reader, name: str, line: int, row: Dict[str, str], known: set,
+                       phone_cols: List[str]) -> None:
+    istat = (row.get("istat_comune") or row.get("istat_sede") or "").strip()
+    if istat and istat not in known:
+        r.bad(name, line, f"ISTAT code {istat!r} is not a comune of Piemonte")
+    for col in phone_cols:
+        if row.get(col) and not phone_is_valid(row[col]):
+            r.bad(name, line, f"{col} {row[col]!r} is not a well-formed phone number")
+    if not (row.get("fonte_url") or "").strip():
+        r.bad(name, line, "fonte_url is empty")
+    if not date_is_valid(row.get("fonte_data", "")):
+        r.bad(name, line, f"fonte_data {row.get('fonte_data')!r} has no date and does not say n.d.")
+
+
+def read_seed(seed_dir: Path = SEED_DIR) -> Seed:
+    """Read and validate every seed file; raise SeedError listing all bad rows."""
+    r = _Reader(seed_dir)
+    seed = Seed()
+
+    for line, row in r.rows("comuni_piemonte.csv", ["istat", "comune", "provincia", "lat", "lon", "cap"]):
+        istat = row["istat"].strip()
+        try:
+            lat, lon = float(row["lat"]), float(row["lon"])
+        except ValueError:
+            r.bad("comuni_piemonte.csv", line, "coordinates are not numbers")
+            continue
+        caps = _split(row["cap"])
+        if not re.fullmatch(r"\d{6}", istat):
+            r.bad("comuni_piemonte.csv", line, f"ISTAT code {istat!r} is not 6 digits")
+        elif row["provincia"] not in PROVINCES:
+            r.bad("comuni_piemonte.csv", line, f"province {row['provincia']!r} is not in Piemonte")
+        elif not (43.5 < lat < 46.6 and 6.5 < lon < 9.3):
+            r.bad("comuni_piemonte.csv", line, "coordinates outside Piemonte")
+        elif not caps or not all(re.fullmatch(r"\d{5}", c) for c in caps.split("|")):
+            r.bad("comuni_piemonte.csv", line, f"CAP {row['cap']!r} is not a list of 5-digit codes")
+        else:
+            seed.comuni.append(m.Comune(istat=istat, nome=row["comune"].strip(), provincia=row["provincia"],
+                                        lat=lat, lon=lon, caps=caps,
+                                        codice_catastale=_empty(row.get("codice_catastale"))))
+    known = {c.istat for c in seed.comuni}
+    if len(known) != len(seed.comuni):
+        r.errors.append("comuni_piemonte.csv: duplicate ISTAT codes")
+
+    for line, row in r.rows("comuni_italia.csv", ["istat", "comune", "provincia", "regione"]):
+        if not re.fullmatch(r"\d{6}", row["istat"]) or not row["regione"].strip():
+            r.bad("comuni_italia.csv", line, "ISTAT code or region missing")
+            continue
+        seed.italia.append(m.ComuneItalia(istat=row["istat"], nome=row["comune"].strip(),
+                                          provincia=row["provincia"], regione=row["regione"].strip()))
+
+    name = "centri_antiviolenza_piemonte.csv"
+    for line, row in r.rows(name, ["id", "tipo", "nome", "istat_comune", "provincia", "fonte_url", "fonte_data"]):
+        if row["tipo"] not in CAV_TYPES:
+            r.bad(name, line, f"unknown tipo {row['tipo']!r}")
+            continue
+        _check_service_row(r, name, line, row, known, ["telefono", "telefono_h24", "numero_verde"])
+        tipo, attivo = CAV_TYPES[row["tipo"]]
+        shelter = tipo == m.CASA_RIFUGIO
+        seed.services.append(m.Service(
+            id=row["id"], tipo=tipo, tipo_fonte=row["tipo"], attivo=attivo, nome=row["nome"].strip(),
+            ente=_empty(row.get("ente_gestore")), istat_comune=_empty(row["istat_comune"]),
+            provincia=_empty(row["provincia"]),
+            indirizzo=None if shelter else _empty(row.get("indirizzo")),  # shelters: never stored
+            telefoni=_empty(_split(row.get("telefono", ""))), telefono_h24=_empty(row.get("telefono_h24")),
+            numero_verde=_empty(row.get("numero_verde")), email=_empty(row.get("email")),
+            sito=_empty(row.get("sito")), orari=_empty(row.get("orari")), note=_empty(row.get("note")),
+            fonte_url=row["fonte_url"].strip(), fonte_data=row["fonte_data"].strip(),
+            data_fonte=newest_date(row["fonte_data"])))
+        if not row["istat_comune"].strip() and row["provincia"] in PROVINCES and not shelter:
+            # a centre named for a whole province (e.g. "del VCO") serves that province
+            seed.coverage.append(m.Coverage(service_id=row["id"], provincia=row["provincia"],
+                                            fonte_url=row["fonte_url"], fonte_data=row["fonte_data"]))
+
+    name = "servizi_sociali_piemonte.csv"
+    enti = set()
+    for line, row in r.rows(name, ["id", "denominazione", "istat_sede", "fonte_url", "fonte_data"]):
+        _check_service_row(r, name, line, row, known, ["telefono"])
+        enti.add(row["id"])
+        address = ", ".join(x for x in [row.get("indirizzo_sede", "").strip(),
+                                        " ".join(y for y in [row.get("cap", "").strip(), row.get("comune_sede", "").strip()] if y)] if x)
+        seed.services.append(m.Service(
+            id=row["id"], tipo=m.ENTE_GESTORE, tipo_fonte=_empty(row.get("tipo_ente")), attivo=True,
+            nome=row["denominazione"].strip(), ente=_empty(row.get("acronimo")),
+            istat_comune=_empty(row["istat_sede"]), provincia=_empty(row.get("provincia")),
+            indirizzo=address if row.get("indirizzo_sede", "").strip() else None,
+            telefoni=_empty(_split(row.get("telefono", ""))), email=_empty(row.get("email")),
+            sito=_empty(row.get("sito")), note=_empty(row.get("note")),
+            fonte_url=row["fonte_url"].strip(), fonte_data=row["fonte_data"].strip(),
+            data_fonte=newest_date(row["fonte_data"])))
+
+    name = "enti_gestori_comuni.csv"
+    unnamed: Dict[str, m.Service] = {}
+    for line, row in r.rows(name, ["istat_comune", "ente_gestore", "ente_gestore_id", "fonte_url", "fonte_data"]):
+        istat, ente_id = row["istat_comune"].strip(), row["ente_gestore_id"].strip()
+        if istat not in known:
+            r.bad(name, line, f"ISTAT code {istat!r} is not a comune of Piemonte")
+            continue
+        if not date_is_valid(row["fonte_data"]):
+            r.bad(name, line, f"fonte_data {row['fonte_data']!r} has no date and does not say n.d.")
+        if ente_id and ente_id not in enti:
+            r.bad(name, line, f"ente_gestore_id {ente_id!r} is not in servizi_sociali_piemonte.csv")
+            continue
+        if not ente_id:
+            # The source names an ente that has no row of its own: keep its name, no contact is invented.
+            key = "EG-" + hashlib.sha1(row["ente_gestore"].strip().encode()).hexdigest()[:8]
+            if key not in unnamed:
+                unnamed[key] = m.Service(id=key, tipo=m.ENTE_GESTORE, tipo_fonte="ente gestore (solo nome)",
+                                         attivo=True, nome=row["ente_gestore"].strip(),
+                                         fonte_url=row["fonte_url"].strip(), fonte_data=row["fonte_data"].strip(),
+                                         data_fonte=newest_date(row["fonte_data"]))
+            ente_id = key
+        seed.coverage.append(m.Coverage(service_id=ente_id, istat_comune=istat, fonte_url=row["fonte_url"].strip(),
+                                        fonte_data=row["fonte_data"].strip()))
+    seed.services.extend(unnamed.values())
+
+    name = "servizi_vittime_piemonte.csv"
+    for line, row in r.rows(name, ["id", "tipo", "nome", "istat_comune", "fonte_url", "fonte_data"]):
+        if row["tipo"] not in VICTIM_TYPES:
+            r.bad(name, line, f"unknown tipo {row['tipo']!r}")
+            continue
+        _check_service_row(r, name, line, row, known, ["telefono", "numero_verde"])
+        seed.services.append(m.Service(
+            id=row["id"], tipo=VICTIM_TYPES[row["tipo"]], tipo_fonte=row["tipo"], attivo=True,
+            nome=row["nome"].strip(), ente=_empty(row.get("ente_gestore")),
+            istat_comune=_empty(row["istat_comune"]), provincia=_empty(row.get("provincia")),
+            indirizzo=_empty(row.get("indirizzo")), telefoni=_empty(_split(row.get("telefono", ""))),
+            numero_verde=_empty(row.get("numero_verde")), email=_empty(row.get("email")),
+            sito=_empty(row.get("sito")), orari=_empty(row.get("orari")), note=_empty(row.get("note")),
+            fonte_url=row["fonte_url"].strip(), fonte_data=row["fonte_data"].strip(),
+            data_fonte=newest_date(row["fonte_data"])))
+
+    name = "numeri_nazionali.csv"
+    for line, row in r.rows(name, ["numero", "servizio", "fonte_url", "fonte_data"]):
+        if not phone_is_valid(row["numero"]):
+            r.bad(name, line, f"numero {row['numero']!r} is not a well-formed phone number")
+        if not date_is_valid(row["fonte_data"]):
+            r.bad(name, line, f"fonte_data {row['fonte_data']!r} has no date and does not say n.d.")
+        seed.services.append(m.Service(
+            id="N-" + re.sub(r"\D", "", row["numero"]), tipo=m.LINEA_NAZIONALE, attivo=True,
+            nome=row["servizio"].strip(), ente=_empty(row.get("gestore")), telefoni=row["numero"].strip(),
+            orari=_empty(row.get("disponibilita")), note=_empty(row.get("descrizione")),
+            fonte_url=row["fonte_url"].strip(), fonte_data=row["fonte_data"].strip(),
+            data_fonte=newest_date(row["fonte_data"])))
+
+    ids = [s.id for s in seed.services]
+    if len(ids) != len(set(ids)):
+        r.errors.append("duplicate service ids across the seed files")
+    if r.errors:
+        raise SeedError(r.errors)
+    seed.digest = seed_digest(seed_dir)
+    return seed
+
+
+def seed_digest(seed_dir: Path = SEED_DIR) -> str:
+    digest = hashlib.sha256()
+    for name in SEED_FILES:
+        path = seed_dir / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.exists() else b"")
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def loaded_digest(url: Optional[str] = None) -> Optional[str]:
+    m.Base.metadata.create_all(db.engine(url))
+    with db.session_scope(url) as session:
+        row = session.get(m.Meta, "seed_hash")
+        return row.value if row else None
+
+
+def load(url: Optional[str] = None, seed_dir: Path = SEED_DIR, if_changed: bool = False) -> Dict[str, int]:
+    """Replace the directory with the seed, in one transaction. Returns counts per table."""
+    if if_changed and loaded_digest(url) == seed_digest(seed_dir):
+        return {}
+    seed = read_seed(seed_dir)
+    m.Base.metadata.create_all(db.engine(url))
+    with db.session_scope(url) as session:
+        for model in (m.Coverage, m.Service, m.ComuneItalia, m.Comune, m.Meta):
+            session.execute(delete(model))
+        session.flush()
+        session.add_all(seed.comuni)
+        session.add_all(seed.italia)
+        session.flush()
+        session.add_all(seed.services)
+        session.flush()
+        session.add_all(seed.coverage)
+        session.add(m.Meta(key="seed_hash", value=seed.digest))
+    return {"comuni": len(seed.comuni), "comuni_italia": len(seed.italia),
+            "services": len(seed.services), "coverage": len(seed.coverage)}
+
+
+def counts(url: Optional[str] = None) -> Dict[str, int]:
+    with db.session_scope(url) as session:
+        return {model.__tablename__: len(session.execute(select(model)).scalars().all())
+                for model in (m.Comune, m.ComuneItalia, m.Service, m.Coverage)}

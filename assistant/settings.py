@@ -1,0 +1,72 @@
+"""The one configuration surface: every setting is an environment variable read here.
+
+Defaults give the embedded set-up (SQLite files under ``var/``, everything on localhost).
+The README lists each variable; ``endpoints.yml`` reads the tracker-store ones through
+``${...}`` placeholders that the launcher fills from :func:`rasa_environment`.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+
+# Longest user message (characters) the assistant reads; longer ones get a kind reply instead.
+MAX_MESSAGE_CHARS = 2000
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError as exc:  # a typo in a port must stop the start, not pick a random one
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str
+    rasa_port: int
+    actions_port: int
+    web_port: int
+    tracker_url: str
+    directory_url: str
+    retention_days: int
+    max_message_chars: int
+
+    @property
+    def action_endpoint(self) -> str:
+        return f"http://{self.host}:{self.actions_port}/webhook"
+
+
+def load() -> Settings:
+    VAR_DIR.mkdir(exist_ok=True)
+    return Settings(
+        host=_env("SV_HOST", "127.0.0.1"),
+        rasa_port=_int("SV_RASA_PORT", 5005),
+        actions_port=_int("SV_ACTIONS_PORT", 5055),
+        web_port=_int("SV_WEB_PORT", 8080),
+        tracker_url=_env("SV_TRACKER_URL", f"sqlite:///{VAR_DIR / 'tracker.db'}"),
+        directory_url=_env("SV_DATABASE_URL", f"sqlite:///{VAR_DIR / 'sportello.db'}"),
+        retention_days=_int("SV_RETENTION_DAYS", 30),
+        max_message_chars=_int("SV_MAX_MESSAGE_CHARS", MAX_MESSAGE_CHARS),
+    )
+
+
+def rasa_environment(settings: Settings) -> dict:
+    """Variables that ``endpoints.yml`` expands when Rasa starts."""
+    dialect = settings.tracker_url.split(":", 1)[0].split("+", 1)[0]
+    return {
+        "SV_TRACKER_DIALECT": dialect,
+        "SV_TRACKER_URL": settings.tracker_url,
+        "SV_ACTION_ENDPOINT": settings.action_endpoint,
+        "SV_DATABASE_URL": settings.directory_url,
+        "SV_MAX_MESSAGE_CHARS": str(settings.max_message_chars),
+    }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Shared set-up of `make run` and `make test`. Idempotent: each step keeps a stamp and is
+# skipped when its inputs did not change, so a second run takes seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
+
+VENV=.venv
+PY=$(scripts/find_python.sh)
+
+if ! "$VENV/bin/python" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 10) else 1)' 2>/dev/null; then
+  step "creating $VENV with $PY"
+  rm -rf "$VENV"
+  "$PY" -m venv "$VENV"
+fi
+
+want=$(hash_of requirements.lock)
+if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$want" ]; then
+  step "installing pinned dependencies (first time: several minutes, TensorFlow is large)"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q "pip==24.0"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar on -r requirements.lock
+  echo "$want" > "$VENV/.installed"
+fi
+
+step "Italian spaCy pipeline"
+"$VENV/bin/python" scripts/build_spacy.py build/spacy_it
+
+step "services directory (SQLite, from data/directory)"
+"$VENV/bin/python" -m assistant.directory load --if-changed
