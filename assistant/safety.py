@@ -1,6 +1,6 @@
 """Signs of immediate danger in a message, found without any model.
 
-The NLU pipeline (``addons/danger.py``) calls :func:`is_immediate_danger` on every message and turns a
+The NLU pipeline (``addons/overrides.py``) calls :func:`is_immediate_danger` on every message and turns a
 match into the ``emergency`` intent, so that 112 is given on any turn even when the classifier is unsure.
 The list errs on the side of answering with 112: a false alarm costs one extra line, a miss costs more.
 """

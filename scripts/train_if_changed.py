@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "sportello.tar.gz"
 STAMP = ROOT / "models" / ".train_hash"
 TRAINING_DATA = ["data/nlu", "data/rules", "data/stories"]
-INPUTS = ["config.yml", "domain", "addons", "assistant/safety.py", "requirements.lock",
+INPUTS = ["config.yml", "domain", "addons", "assistant/safety.py", "assistant/language.py", "assistant/text.py", "requirements.lock",
           "build/spacy_it/sportello.stamp", *TRAINING_DATA]
 
 

@@ -65,8 +65,8 @@ class Directory:
         seen = set()
 
         def add(service: m.Service, copertura: str) -> None:
-            if service.id in seen or service.tipo != tipo or not service.attivo:
-                return
+            if service.id in seen or service.tipo != tipo or not service.attivo or not service.data_fonte:
+                return  # a service is shown only with the date of its source
             seen.add(service.id)
             item = _public(service)
             item["copertura"] = copertura
@@ -81,7 +81,8 @@ class Directory:
         if tipo == m.ENTE_GESTORE:
             # Only a sourced coverage row says which ente serves a comune; distance would be a guess.
             return out[:limit]
-        located = [s for s in self.services if s.tipo == tipo and s.attivo and s.comune and s.id not in seen]
+        located = [s for s in self.services
+                   if s.tipo == tipo and s.attivo and s.comune and s.data_fonte and s.id not in seen]
         located.sort(key=lambda s: haversine_km(here.lat, here.lon, s.comune.lat, s.comune.lon))
         for service in located:
             if len(out) >= limit:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from sqlalchemy import select
 
 from assistant import db
@@ -22,11 +22,12 @@ from assistant.text import normalise
 
 FOUND, AMBIGUOUS, OUTSIDE, UNKNOWN = "found", "ambiguous", "outside", "unknown"
 
-# Fuzzy matching: accept one comune only when the text is this similar (0-100) to it, at most
-# MAX_EDITS edits away, and clearly closer to it than to any other; suggest down to SUGGEST_SCORE.
-ACCEPT_SCORE = 85
-SUGGEST_SCORE = 75
+# Fuzzy matching (edit distance with transpositions): a misspelling is accepted only when exactly
+# one comune is closest, within MAX_EDITS (1 for names under LONG_NAME letters), and no other comune
+# is nearly as close; otherwise the close ones are offered as a question.
 MAX_EDITS = 2
+LONG_NAME = 8
+RIVAL_MARGIN = 0.1  # another comune this close in similarity (0-1) makes it a question
 MIN_FUZZY_LENGTH = 5
 MAX_CANDIDATES = 6
 
@@ -146,6 +147,10 @@ class ComuneIndex:
                               region=", ".join(regions), via="exact")
 
         prefixed = self._comuni(self._prefix(key), province)
+        if len(prefixed) == 1 and len(key) >= MIN_FUZZY_LENGTH:
+            # "agliano" is short for Agliano Terme, but also one letter away from Igliano: ask.
+            close = [i for name, _ in self._neighbours(key, 1) for i in self.exact[name]]
+            prefixed = self._comuni(self._prefix(key) + close, province)
         if prefixed:
             return self._result(query, prefixed, "prefix")
 
@@ -153,17 +158,26 @@ class ComuneIndex:
             return self._fuzzy(query, key, province)
         return Resolution(UNKNOWN, query)
 
+    def _neighbours(self, key: str, max_distance: int) -> List[Tuple[str, int]]:
+        return [(name, int(dist)) for name, dist, _ in
+                process.extract(key, self.fuzzy_keys, scorer=OSA.distance, limit=8, score_cutoff=max_distance)]
+
     def _fuzzy(self, query: str, key: str, province: Optional[str]) -> Resolution:
-        scored = process.extract(key, self.fuzzy_keys, scorer=fuzz.ratio, limit=8, score_cutoff=SUGGEST_SCORE)
+        allowed = MAX_EDITS if len(key) >= LONG_NAME else 1
+        scored = self._neighbours(key, allowed + 1)
         if not scored:
             return Resolution(UNKNOWN, query, via="fuzzy")
-        best_name, best_score, _ = scored[0]
-        close = [name for name, score, _ in scored if score >= best_score - 5]
-        edits = Levenshtein.distance(key, best_name)
-        if best_score >= ACCEPT_SCORE and edits <= MAX_EDITS and len(close) == 1:
+        def similarity(name: str, dist: int) -> float:
+            return 1 - dist / max(len(name), len(key))
+
+        top = max(similarity(name, dist) for name, dist in scored)
+        best_name, best = max(scored, key=lambda item: similarity(*item))
+        rivals = [name for name, dist in scored if name != best_name and similarity(name, dist) >= top - RIVAL_MARGIN]
+        if best <= allowed and not rivals:
             comuni = self._comuni(self.exact[best_name], province) or self._comuni(self.exact[best_name])
             return self._result(query, comuni, "fuzzy")
-        istats = [i for name, _, _ in scored for i in self.exact[name]]
+        istats = [i for name, dist in scored if similarity(name, dist) >= top - 2 * RIVAL_MARGIN
+                  for i in self.exact[name]]
         return Resolution(AMBIGUOUS, query, candidates=self._comuni(istats, province)[:MAX_CANDIDATES] or
                           self._comuni(istats)[:MAX_CANDIDATES], via="fuzzy")
 

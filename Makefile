@@ -1,0 +1,29 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step of them.
+SHELL := /bin/bash
+PY := .venv/bin/python
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: run test setup train bench validate clean
+
+run: train
+	@$(PY) scripts/run.py
+
+test: train
+	@bash scripts/test.sh
+
+setup:
+	@bash scripts/setup.sh
+
+train: setup
+	@$(PY) scripts/train_if_changed.py
+
+validate: setup
+	@.venv/bin/rasa data validate --fail-on-warnings --data data/nlu data/rules data/stories --domain domain --config config.yml
+
+bench: train
+	@$(PY) scripts/bench.py
+
+clean:
+	rm -rf models build results var artifacts

@@ -1,0 +1,136 @@
+"""Triage form validation and the nearest-service reply (logic in assistant.triage / directory)."""
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from assistant import knowledge, triage
+from assistant.directory import AMBIGUOUS, FOUND, OUTSIDE, find_in_text, resolve
+
+# Messages that are not an answer to the question asked (they are handled by rules instead).
+NOT_AN_ANSWER = {"emergency", "stop", "help", "goodbye", "thank", "chitchat", "greet", "kb_more"}
+MAX_COMUNE_ATTEMPTS = 2
+OUTSIDE_PIEMONTE, UNKNOWN_COMUNE = "fuori_piemonte", "sconosciuto"
+
+
+def _intent(tracker: Tracker) -> str:
+    return tracker.get_intent_of_latest_message() or ""
+
+
+def _is_answer(tracker: Tracker) -> bool:
+    intent = _intent(tracker)
+    return intent not in NOT_AN_ANSWER and not intent.startswith("kb_")
+
+
+def _entity(tracker: Tracker, name: str) -> Optional[str]:
+    return next(tracker.get_latest_entity_values(name), None)
+
+
+def _text(tracker: Tracker) -> str:
+    text = tracker.latest_message.get("text") or ""
+    return "" if text.startswith("/") else text
+
+
+class ValidateTriageForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_triage_form"
+
+    async def extract_pericolo(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict:
+        if tracker.get_slot("requested_slot") != "pericolo":
+            return {}
+        value = {"affirm": "si", "emergency": "si", "deny": "no", "skip_question": triage.SKIPPED}.get(_intent(tracker))
+        return {"pericolo": value} if value else {}
+
+    def _categorical(self, tracker: Tracker, slot: str, classify) -> Dict:
+        value = _entity(tracker, slot)
+        if value is None and tracker.get_slot("requested_slot") == slot and _intent(tracker) == "skip_question":
+            value = triage.SKIPPED
+        if value is None and _is_answer(tracker):
+            value = classify(_text(tracker))
+            if value is None and tracker.get_slot("requested_slot") == slot and _text(tracker) \
+                    and slot == "cosa_successo":
+                value = "altro"  # the person described something we cannot classify: a generic route
+        return {slot: value} if value else {}
+
+    async def extract_cosa_successo(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict:
+        return self._categorical(tracker, "cosa_successo", triage.classify_event)
+
+    async def extract_chi_vittima(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict:
+        return self._categorical(tracker, "chi_vittima", triage.classify_victim)
+
+    async def extract_comune(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict:
+        requested = tracker.get_slot("requested_slot") == "comune"
+        chosen = _entity(tracker, "comune")
+        if chosen:
+            return {"comune": chosen}
+        if requested and _intent(tracker) == "skip_question":
+            return {"comune": triage.SKIPPED}
+        if not _is_answer(tracker) or not _text(tracker):
+            return {}
+        if requested or _intent(tracker) == "inform_comune":
+            return {"comune": _text(tracker)}
+        # Not asked: take a comune only when the message clearly names one ("abito a Bra").
+        found = find_in_text(_text(tracker))
+        return {"comune": found.query} if found else {}
+
+    async def validate_pericolo(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict:
+        if value == "si":
+            dispatcher.utter_message(response="utter_emergency")
+        return {"pericolo": value}
+
+    async def validate_comune(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> Dict:
+        if value in (triage.SKIPPED, OUTSIDE_PIEMONTE, UNKNOWN_COMUNE):
+            if value == triage.SKIPPED:
+                dispatcher.utter_message(text=triage.texts()["comune"]["skipped"])
+            return {"comune": value, "comune_istat": None}
+        t = triage.texts()["comune"]
+        result = resolve(str(value))
+        if result.status == FOUND:
+            return {"comune": result.comune["nome"], "comune_istat": result.comune["istat"], "comune_tentativi": 0}
+        if result.status == OUTSIDE:
+            place = result.candidates[0]
+            dispatcher.utter_message(text=t["outside"].format(nome=place["nome"], regione=result.region))
+            return {"comune": OUTSIDE_PIEMONTE, "comune_istat": None}
+        if result.status == AMBIGUOUS:
+            buttons = [{"title": f"{c['nome']} ({c['provincia']})",
+                        "payload": f'/inform_comune{{"comune": "{c["nome"]} {c["provincia"]}"}}'}
+                       for c in result.candidates]
+            dispatcher.utter_message(text=t["ambiguous"].format(query=result.query), buttons=buttons)
+            return {"comune": None}
+        attempts = (tracker.get_slot("comune_tentativi") or 0) + 1
+        if attempts >= MAX_COMUNE_ATTEMPTS:
+            dispatcher.utter_message(text=t["unknown_final"])
+            return {"comune": UNKNOWN_COMUNE, "comune_istat": None, "comune_tentativi": 0}
+        dispatcher.utter_message(text=t["unknown"].format(query=result.query))
+        return {"comune": None, "comune_tentativi": attempts}
+
+
+class ActionNearestService(Action):
+    def name(self) -> Text:
+        return "action_nearest_service"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        messages = triage.reply(tracker.get_slot("comune_istat"), tracker.get_slot("cosa_successo"),
+                                tracker.get_slot("chi_vittima"))
+        plan = triage.plan_for(tracker.get_slot("cosa_successo"), tracker.get_slot("chi_vittima"))
+        kb = knowledge.load()
+        buttons = [{"title": kb.topics[key].title, "payload": f"/{kb.topics[key].intent}"} for key in plan.topics]
+        for text in messages[:-1]:
+            dispatcher.utter_message(text=text)
+        dispatcher.utter_message(text=messages[-1], buttons=buttons)
+        return []
+
+
+class ActionResetTriage(Action):
+    """Clears the triage answers so that a new search starts from the first question."""
+
+    def name(self) -> Text:
+        return "action_reset_triage"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        return [SlotSet(slot, None) for slot in ("pericolo", "cosa_successo", "chi_vittima", "comune",
+                                                  "comune_istat")] + [SlotSet("comune_tentativi", 0)]

@@ -1,0 +1,89 @@
+"""The knowledge topics (content/knowledge.yml) and how an answer about one is put together."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import yaml
+
+from assistant.settings import PROJECT_ROOT
+
+CONTENT_FILE = PROJECT_ROOT / "content" / "knowledge.yml"
+INTENT_PREFIX = "kb_"
+MORE_INTENT = "kb_more"
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    title: str
+    summary: str
+    details: str
+    references: List[str]
+    updated: dt.date
+    violence: bool
+    related: List[str]
+
+    @property
+    def intent(self) -> str:
+        return INTENT_PREFIX + self.key
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    labels: Dict[str, str]
+    topics: Dict[str, Topic]
+
+    def topic_for_intent(self, intent: Optional[str]) -> Optional[Topic]:
+        if intent and intent.startswith(INTENT_PREFIX):
+            return self.topics.get(intent[len(INTENT_PREFIX):])
+        return None
+
+    def _footer(self, topic: Topic) -> str:
+        lines = [f"{self.labels['references']}: " + "; ".join(topic.references) + ".",
+                 f"{self.labels['updated']} {topic.updated.strftime('%d/%m/%Y')}."]
+        if topic.violence:
+            lines.append(self.labels["safety"])
+        return "\n".join(lines)
+
+    def _related_buttons(self, topic: Topic) -> List[Dict]:
+        return [{"title": self.topics[key].title, "payload": f"/{self.topics[key].intent}"} for key in topic.related]
+
+    def answer(self, topic: Topic) -> Dict:
+        """First answer: summary, references, date, safety line; buttons: more + related topics."""
+        more = {"title": self.labels["more"], "payload": f'/{MORE_INTENT}{{"topic": "{topic.key}"}}'}
+        return {"text": f"{topic.summary}\n\n{self._footer(topic)}", "buttons": [more] + self._related_buttons(topic)}
+
+    def more(self, topic: Topic) -> Dict:
+        """The details, with the same references, the advice to check one's own case, related topics."""
+        text = f"{topic.details}\n\n{self.labels['check']}\n\n{self._footer(topic)}"
+        return {"text": text, "buttons": self._related_buttons(topic)}
+
+    def menu(self) -> Dict:
+        return {"text": self.labels["unknown_topic"],
+                "buttons": [{"title": t.title, "payload": f"/{t.intent}"} for t in self.topics.values()]}
+
+
+def _parse(raw: Dict) -> Knowledge:
+    topics = {}
+    for key, item in raw["topics"].items():
+        updated = item["updated"]
+        topics[key] = Topic(
+            key=key, title=item["title"].strip(), summary=" ".join(item["summary"].split()),
+            details=" ".join(item["details"].split()), references=list(item["references"]),
+            updated=updated if isinstance(updated, dt.date) else dt.date.fromisoformat(str(updated)),
+            violence=bool(item.get("violence", False)), related=list(item.get("related", [])))
+    for topic in topics.values():
+        unknown = [r for r in topic.related if r not in topics]
+        if unknown:
+            raise ValueError(f"topic {topic.key}: related topics {unknown} do not exist")
+    return Knowledge(labels=dict(raw["labels"]), topics=topics)
+
+
+@lru_cache(maxsize=None)
+def load(path: Path = CONTENT_FILE) -> Knowledge:
+    with open(path, encoding="utf-8") as handle:
+        return _parse(yaml.safe_load(handle))

@@ -1,0 +1,130 @@
+"""Start the whole assistant on localhost: action server, Rasa server (REST + Socket.IO, HTTP API
+with a token) and the static demo page. Ctrl-C stops every child process.
+
+Used by `make run`; tests start the same processes through :func:`start`.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant import settings as settings_module  # noqa: E402
+
+VENV_BIN = ROOT / ".venv" / "bin"
+MODEL = ROOT / "models" / "sportello.tar.gz"
+
+
+def child_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.update(extra or {})
+    s = settings_module.load()
+    env.update(settings_module.rasa_environment(s))
+    return env
+
+
+def commands(s: settings_module.Settings, token: str) -> Dict[str, List[str]]:
+    return {
+        "actions": [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+                    "--port", str(s.actions_port)],
+        "rasa": [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+                 "--credentials", "credentials.yml", "--interface", s.host, "--port", str(s.rasa_port),
+                 "--enable-api", "--auth-token", token, "--cors", "*"],
+        "web": [str(VENV_BIN / "python"), "-m", "http.server", str(s.web_port), "--bind", s.host,
+                "--directory", str(ROOT / "web")],
+    }
+
+
+def wait_ready(url: str, timeout: float, procs: List[subprocess.Popen]) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def start(env_extra: Optional[Dict[str, str]] = None, log_dir: Optional[Path] = None,
+          token: Optional[str] = None) -> Dict[str, subprocess.Popen]:
+    """Start the three processes; returns them by name (callers stop them with stop())."""
+    env = child_env(env_extra)
+    os.environ.update({k: v for k, v in (env_extra or {}).items()})
+    s = settings_module.load()
+    token = token or os.environ.get("SV_API_TOKEN") or secrets.token_urlsafe(24)
+    procs: Dict[str, subprocess.Popen] = {}
+    for name, cmd in commands(s, token).items():
+        out = open(log_dir / f"{name}.log", "wb") if log_dir else None
+        procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
+                                       start_new_session=True)
+    return procs
+
+
+def stop(procs: Dict[str, subprocess.Popen]) -> None:
+    for proc in procs.values():
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + 15
+    for proc in procs.values():
+        try:
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def main() -> int:
+    s = settings_module.load()
+    generated = not os.environ.get("SV_API_TOKEN")
+    token = os.environ.get("SV_API_TOKEN") or secrets.token_urlsafe(24)
+    started = time.monotonic()
+    procs = start(token=token)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        print("==> starting (the Rasa server needs about 30-60 s to load the model)...", flush=True)
+        base = f"http://{s.host}:{s.rasa_port}"
+        if not wait_ready(f"{base}/webhooks/rest/", 300, list(procs.values())):
+            print("error: the Rasa server did not start; see the messages above", file=sys.stderr)
+            return 1
+        print(f"""
+==> Sportello Vittime is ready ({time.monotonic() - started:.0f} s)
+    Chat (REST):      POST {base}/webhooks/rest/webhook   {{"sender": "id", "message": "ciao"}}
+    Socket.IO:        {base}/socket.io/
+    Rasa HTTP API:    {base}/  (token{' generated for this run' if generated else ' from SV_API_TOKEN'}: {token})
+    Action server:    http://{s.host}:{s.actions_port}/health
+    Demo page:        http://{s.host}:{s.web_port}/
+    Tracker store:    {s.tracker_url}
+    Press Ctrl-C to stop.
+""", flush=True)
+        while all(p.poll() is None for p in procs.values()):
+            time.sleep(1)
+        print("error: a process stopped unexpectedly", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\n==> stopping...", flush=True)
+        return 0
+    finally:
+        stop(procs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

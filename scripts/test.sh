@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every test of the project; exits non-zero on the first failing stage.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD" TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false
+stage() { printf '\n==> %s\n' "$*"; }
+
+stage "unit tests"
+.venv/bin/python -m pytest -q tests/unit
+
+stage "rasa data validate --fail-on-warnings"
+.venv/bin/rasa data validate --fail-on-warnings --data data/nlu data/rules data/stories --domain domain --config config.yml
+
+stage "held-out NLU test (intent accuracy must be >= 0.95)"
+.venv/bin/python scripts/nlu_heldout.py
+
+stage "rasa test core on test stories (--fail-on-prediction-errors)"
+.venv/bin/rasa test core --model models/sportello.tar.gz --stories tests/stories --fail-on-prediction-errors --out results/core
+
+stage "conversation tests against the real servers over HTTP"
+.venv/bin/python -m pytest -q tests/conversation

@@ -1,0 +1,97 @@
+"""Conversation tests: the real action server and Rasa server, started once for the session on free
+ports with a fresh SQLite tracker store, talked to over HTTP like any client."""
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import run  # noqa: E402  (scripts/run.py: the same launcher as `make run`)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Bot:
+    def __init__(self, base: str, token: str, env: dict, log_dir: Path):
+        self.base, self.token, self.env, self.log_dir = base, token, env, log_dir
+
+    def post(self, path: str, body, content_type="application/json", timeout=60):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + path, data=data, headers={"Content-Type": content_type})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read()
+
+    def say(self, sender: str, text: str):
+        status, raw = self.post("/webhooks/rest/webhook", {"sender": sender, "message": text})
+        assert status == 200, (status, raw[:300])
+        return json.loads(raw)
+
+    def texts(self, sender: str, text: str) -> str:
+        """All the bot's texts for one user message, joined (buttons' titles included)."""
+        out = []
+        for msg in self.say(sender, text):
+            out.append(msg.get("text", ""))
+            out.extend(b["title"] for b in msg.get("buttons", []))
+        return "\n".join(out)
+
+    def tracker(self, sender: str):
+        url = f"{self.base}/conversations/{sender}/tracker?token={self.token}"
+        with urllib.request.urlopen(url, timeout=30) as resp:
+            return json.loads(resp.read())
+
+
+def _start(env: dict, log_dir: Path, token: str):
+    procs = run.start(env_extra=env, log_dir=log_dir, token=token)
+    base = f"http://127.0.0.1:{env['SV_RASA_PORT']}"
+    ok = run.wait_ready(f"{base}/webhooks/rest/", 240, list(procs.values())) and \
+        run.wait_ready(f"http://127.0.0.1:{env['SV_ACTIONS_PORT']}/health", 60, list(procs.values()))
+    if not ok:
+        run.stop(procs)
+        logs = "\n".join((log_dir / f"{n}.log").read_text(errors="replace")[-3000:] for n in procs)
+        pytest.fail(f"servers did not start:\n{logs}")
+    return procs
+
+
+@pytest.fixture(scope="session")
+def bot():
+    tmp = Path(tempfile.mkdtemp(prefix="sv-conv-"))
+    env = {
+        "SV_RASA_PORT": str(free_port()), "SV_ACTIONS_PORT": str(free_port()), "SV_WEB_PORT": str(free_port()),
+        "SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
+        "SV_DATABASE_URL": os.environ.get("SV_DATABASE_URL") or f"sqlite:///{ROOT}/var/sportello.db",
+    }
+    token = uuid.uuid4().hex
+    started = time.monotonic()
+    procs = _start(env, tmp, token)
+    print(f"\nservers ready in {time.monotonic() - started:.0f} s (logs in {tmp})")
+    b = Bot(f"http://127.0.0.1:{env['SV_RASA_PORT']}", token, env, tmp)
+    b.procs = procs
+    b.restart = lambda: _restart(b)
+    yield b
+    run.stop(b.procs)
+
+
+def _restart(b: Bot):
+    run.stop(b.procs)
+    b.procs = _start(b.env, b.log_dir, b.token)
+
+
+@pytest.fixture
+def sender():
+    return "test-" + uuid.uuid4().hex[:12]

@@ -1,0 +1,107 @@
+"""Triage conversations over REST: danger first, few questions, the right services."""
+import re
+
+
+def ask_count(replies):
+    return sum(1 for r in replies if "?" in r)
+
+
+def test_violence_not_in_danger_casale(bot, sender):
+    first = bot.texts(sender, "Il mio compagno mi picchia, abito a Casale Monferrato")
+    assert "sei in pericolo in questo momento?" in first
+    result = bot.texts(sender, "no")
+    assert "Casale Monferrato" in result
+    assert "Centro Antiviolenza me.dea Casale Monferrato" in result
+    assert "1522" in result and "Fonte:" in result
+    assert re.search(r"dati del \d", result)
+    assert "Servizi sociali" in result
+    # only the danger question was asked: everything else was in the first message
+    assert "Chi ha subito il reato?" not in first + result
+    assert "In quale comune" not in first + result
+
+
+def test_danger_at_turn_one(bot, sender):
+    reply = bot.texts(sender, "è qui fuori con un coltello")
+    assert "chiama subito il 112" in reply
+
+
+def test_danger_answer_yes_gives_112_and_goes_on(bot, sender):
+    bot.texts(sender, "cerco un centro antiviolenza")
+    reply = bot.texts(sender, "/emergency")
+    assert "chiama subito il 112" in reply
+    assert "cosa è successo?" in reply  # the form goes on with the next question
+
+
+def test_danger_mid_form_then_the_form_resumes(bot, sender):
+    bot.texts(sender, "cerco aiuto vicino a me")
+    assert "cosa è successo" in bot.texts(sender, "no")
+    reply = bot.texts(sender, "aiuto sta sfondando la porta")
+    assert "chiama subito il 112" in reply
+    assert "cosa è successo" in reply  # asked again after the emergency answer
+    assert "Chi ha subito" in bot.texts(sender, "mi perseguita da mesi")
+
+
+def test_minor(bot, sender):
+    bot.texts(sender, "mio figlio di 12 anni è vittima di bullismo, abitiamo a Cuneo")
+    result = bot.texts(sender, "no")
+    assert "114" in result and "19696" in result
+    assert "Consorzio Socio Assistenziale del Cuneese" in result or "Servizi sociali" in result
+
+
+def test_elderly_fraud_asks_the_comune(bot, sender):
+    bot.texts(sender, "hanno truffato mia nonna al telefono")
+    reply = bot.texts(sender, "no")
+    assert "In quale comune" in reply
+    result = bot.texts(sender, "Bra")
+    assert "800 91 91 08" in result and "Rete Dafne" in result
+    assert "Bra" in result
+
+
+def test_discrimination(bot, sender):
+    bot.texts(sender, "mi hanno discriminato perché sono nero, vivo a Torino")
+    result = bot.texts(sender, "no")
+    assert "800 90 10 10" in result
+
+
+def test_ambiguous_comune_offers_buttons(bot, sender):
+    bot.texts(sender, "il mio ex mi perseguita")
+    bot.texts(sender, "no")
+    reply = bot.say(sender, "Casale")
+    titles = [b["title"] for m in reply for b in m.get("buttons", [])]
+    assert "Casale Monferrato (AL)" in titles and "Casale Corte Cerro (VB)" in titles
+    payload = next(b["payload"] for m in reply for b in m.get("buttons", []) if b["title"] == "Casale Monferrato (AL)")
+    result = bot.texts(sender, payload)
+    assert "Centro Antiviolenza me.dea Casale Monferrato" in result
+
+
+def test_misspelled_comune(bot, sender):
+    bot.texts(sender, "il mio ex mi perseguita")
+    bot.texts(sender, "no")
+    assert "per Pinerolo" in bot.texts(sender, "Pinerlo")
+
+
+def test_cap(bot, sender):
+    bot.texts(sender, "mi hanno rubato il portafoglio")
+    bot.texts(sender, "no")
+    assert "per Bra" in bot.texts(sender, "12042")
+
+
+def test_outside_piemonte(bot, sender):
+    bot.texts(sender, "mio marito mi picchia")
+    bot.texts(sender, "no")
+    result = bot.texts(sender, "Milano")
+    assert "Lombardia" in result and "solo il Piemonte" in result
+    assert "1522" in result and "112" in result
+
+
+def test_unknown_comune_twice_then_national_lines(bot, sender):
+    bot.texts(sender, "mio marito mi picchia")
+    bot.texts(sender, "no")
+    assert "Non ho trovato il comune" in bot.texts(sender, "Xyzzyville")
+    result = bot.texts(sender, "Plutonia Inferiore")
+    assert "Non riesco a trovare il comune" in result and "1522" in result
+
+
+def test_stop_during_triage(bot, sender):
+    bot.texts(sender, "cerco un servizio")
+    assert "ci fermiamo qui" in bot.texts(sender, "basta")
