@@ -44,14 +44,17 @@ class ValidateTriageForm(FormValidationAction):
         return {"pericolo": value} if value else {}
 
     def _categorical(self, tracker: Tracker, slot: str, classify) -> Dict:
+        requested = tracker.get_slot("requested_slot") == slot
         value = _entity(tracker, slot)
-        if value is None and tracker.get_slot("requested_slot") == slot and _intent(tracker) == "skip_question":
+        if value is None and requested and _intent(tracker) == "skip_question":
             value = triage.SKIPPED
-        if value is None and _is_answer(tracker):
-            value = classify(_text(tracker))
-            if value is None and tracker.get_slot("requested_slot") == slot and _text(tracker) \
-                    and slot == "cosa_successo":
-                value = "altro"  # the person described something we cannot classify: a generic route
+        if value is None and _intent(tracker) not in ("emergency", "stop"):
+            found = classify(_text(tracker))
+            # a description is an answer when it was asked for, even if it also sounds like a question
+            if found and (requested or _is_answer(tracker)):
+                value = found
+        if value is None and requested and slot == "cosa_successo" and _is_answer(tracker) and _text(tracker):
+            value = "altro"  # something we cannot classify: the generic route (Rete Dafne, social services)
         return {slot: value} if value else {}
 
     async def extract_cosa_successo(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict:
@@ -83,6 +86,8 @@ class ValidateTriageForm(FormValidationAction):
 
     async def validate_comune(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict:
+        if not value:  # cleared by action_reset_triage: nothing to check
+            return {"comune": None}
         if value in (triage.SKIPPED, OUTSIDE_PIEMONTE, UNKNOWN_COMUNE):
             if value == triage.SKIPPED:
                 dispatcher.utter_message(text=triage.texts()["comune"]["skipped"])

@@ -20,6 +20,7 @@ from assistant.safety import is_immediate_danger
 
 EMERGENCY_INTENT = "emergency"
 OTHER_LANGUAGE_INTENT = "other_language"
+OTHERS_CAP = 0.5
 
 
 def override_for(text: Text) -> Optional[Text]:
@@ -52,7 +53,9 @@ class SafetyOverrides(GraphComponent):
             if intent is None or (intent == OTHER_LANGUAGE_INTENT and current == EMERGENCY_INTENT):
                 continue
             top = {"name": intent, "confidence": 1.0}
-            ranking = [item for item in message.get(INTENT_RANKING_KEY) or [] if item.get("name") != intent]
+            # the others are capped well below, so the FallbackClassifier never sees a tie
+            ranking = [{**item, "confidence": min(item.get("confidence", 0.0), OTHERS_CAP)}
+                       for item in message.get(INTENT_RANKING_KEY) or [] if item.get("name") != intent]
             message.set(INTENT, top, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [top] + ranking, add_to_output=True)
         return messages

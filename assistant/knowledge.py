@@ -55,7 +55,9 @@ class Knowledge:
     def answer(self, topic: Topic) -> Dict:
         """First answer: summary, references, date, safety line; buttons: more + related topics."""
         more = {"title": self.labels["more"], "payload": f'/{MORE_INTENT}{{"topic": "{topic.key}"}}'}
-        return {"text": f"{topic.summary}\n\n{self._footer(topic)}", "buttons": [more] + self._related_buttons(topic)}
+        find = {"title": self.labels["find_service"], "payload": "/find_service"}
+        return {"text": f"{topic.summary}\n\n{self._footer(topic)}",
+                "buttons": [more] + self._related_buttons(topic) + [find]}
 
     def more(self, topic: Topic) -> Dict:
         """The details, with the same references, the advice to check one's own case, related topics."""

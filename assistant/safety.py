@@ -27,7 +27,7 @@ _DANGER_PATTERNS = [
     r"\bnon riesco a respirare\b",
     r"\bmi ha (chiusa|chiuso|rinchiusa|rinchiuso|segregata|segregato) in\b",
     r"\bsono (chiusa|chiuso|rinchiusa|rinchiuso|segregata|segregato) in\b",
-    r"\b(aiuto aiuto|aiutatemi subito|help me)\b",
+    r"\b(aiuto aiuto|aiutatemi subito)\b",
     r"\b(voglio|vorrei) (farla finita|morire|uccidermi|togliermi la vita)\b",
     r"\bmi (uccido|ammazzo)\b",
     r"\bemergenza\b",

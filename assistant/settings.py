@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
@@ -17,13 +18,13 @@ VAR_DIR = PROJECT_ROOT / "var"
 MAX_MESSAGE_CHARS = 2000
 
 
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name)
+def _env(name: str, default: str, env: Optional[Mapping[str, str]] = None) -> str:
+    value = (os.environ if env is None else env).get(name)
     return value if value not in (None, "") else default
 
 
-def _int(name: str, default: int) -> int:
-    raw = _env(name, str(default))
+def _int(name: str, default: int, env: Optional[Mapping[str, str]] = None) -> int:
+    raw = _env(name, str(default), env)
     try:
         return int(raw)
     except ValueError as exc:  # a typo in a port must stop the start, not pick a random one
@@ -38,7 +39,6 @@ class Settings:
     web_port: int
     tracker_url: str
     directory_url: str
-    retention_days: int
     max_message_chars: int
 
     @property
@@ -46,17 +46,17 @@ class Settings:
         return f"http://{self.host}:{self.actions_port}/webhook"
 
 
-def load() -> Settings:
+def load(env: Optional[Mapping[str, str]] = None) -> Settings:
+    """Settings from `env` (default: the process environment)."""
     VAR_DIR.mkdir(exist_ok=True)
     return Settings(
-        host=_env("SV_HOST", "127.0.0.1"),
-        rasa_port=_int("SV_RASA_PORT", 5005),
-        actions_port=_int("SV_ACTIONS_PORT", 5055),
-        web_port=_int("SV_WEB_PORT", 8080),
-        tracker_url=_env("SV_TRACKER_URL", f"sqlite:///{VAR_DIR / 'tracker.db'}"),
-        directory_url=_env("SV_DATABASE_URL", f"sqlite:///{VAR_DIR / 'sportello.db'}"),
-        retention_days=_int("SV_RETENTION_DAYS", 30),
-        max_message_chars=_int("SV_MAX_MESSAGE_CHARS", MAX_MESSAGE_CHARS),
+        host=_env("SV_HOST", "127.0.0.1", env),
+        rasa_port=_int("SV_RASA_PORT", 5005, env),
+        actions_port=_int("SV_ACTIONS_PORT", 5055, env),
+        web_port=_int("SV_WEB_PORT", 8080, env),
+        tracker_url=_env("SV_TRACKER_URL", f"sqlite:///{VAR_DIR / 'tracker.db'}", env),
+        directory_url=_env("SV_DATABASE_URL", f"sqlite:///{VAR_DIR / 'sportello.db'}", env),
+        max_message_chars=_int("SV_MAX_MESSAGE_CHARS", MAX_MESSAGE_CHARS, env),
     )
 
 

@@ -38,8 +38,8 @@ _VICTIM_PATTERNS = [
     ("minore", r"\b(mio figlio|mia figlia|i miei figli|bambin\w*|ragazzin\w*|minorenne|minore|alunn\w*|nipotin\w*|ho (1[0-7]|[6-9]) anni|figlio di \d+ anni|figlia di \d+ anni)\b"),
     ("anziano", r"\b(anzian\w*|nonn[oa]|pensionat\w*|ho (6[5-9]|[7-9]\d) anni|di (6[5-9]|[7-9]\d) anni)\b"),
     ("disabile", r"\b(disabil\w*|handicap\w*|invalid\w*|non vedente|non udente|sedia a rotelle)\b"),
-    ("altra_persona", r"\b(mia (sorella|madre|mamma|amica|cugina|collega|vicina|zia)|mio (fratello|padre|papa|amico|cugino|collega|vicino|zio)|una mia amica|un mio amico)\b"),
-    ("io", r"\b(mi (picchia|ha|hanno|minaccia|segue|perseguita|insulta|maltratta|molesta|umilia|controlla)|sono stat[oa]|ho subito|mi sento|sono vittima)\b"),
+    ("altra_persona", r"\b(mia (sorella|madre|mamma|amica|cugina|collega|vicina|zia)|mio (fratello|padre|papa|amico|cugino|collega|vicino|zio)|una mia amica|un mio amico|un altra persona|altra persona|qualcun altro|un conoscente)\b"),
+    ("io", r"\b(mi (picchia|ha|hanno|minaccia|segue|perseguita|insulta|maltratta|molesta|umilia|controlla)|sono stat[oa]|ho subito|mi sento|sono vittima|io stess[oa])\b|^(io|a me|sono io|proprio io|me|e successo a me)$"),
 ]
 _EVENTS = [(name, re.compile(p)) for name, p in _EVENT_PATTERNS]
 _VICTIMS = [(name, re.compile(p)) for name, p in _VICTIM_PATTERNS]

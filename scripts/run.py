@@ -30,8 +30,7 @@ def child_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.update(extra or {})
-    s = settings_module.load()
-    env.update(settings_module.rasa_environment(s))
+    env.update(settings_module.rasa_environment(settings_module.load(env)))
     return env
 
 
@@ -66,8 +65,7 @@ def start(env_extra: Optional[Dict[str, str]] = None, log_dir: Optional[Path] = 
           token: Optional[str] = None) -> Dict[str, subprocess.Popen]:
     """Start the three processes; returns them by name (callers stop them with stop())."""
     env = child_env(env_extra)
-    os.environ.update({k: v for k, v in (env_extra or {}).items()})
-    s = settings_module.load()
+    s = settings_module.load(env)
     token = token or os.environ.get("SV_API_TOKEN") or secrets.token_urlsafe(24)
     procs: Dict[str, subprocess.Popen] = {}
     for name, cmd in commands(s, token).items():

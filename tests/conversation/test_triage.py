@@ -38,7 +38,8 @@ def test_danger_mid_form_then_the_form_resumes(bot, sender):
     reply = bot.texts(sender, "aiuto sta sfondando la porta")
     assert "chiama subito il 112" in reply
     assert "cosa è successo" in reply  # asked again after the emergency answer
-    assert "Chi ha subito" in bot.texts(sender, "mi perseguita da mesi")
+    # "mi perseguita" answers both what happened and who: the next question is the comune
+    assert "In quale comune" in bot.texts(sender, "mi perseguita da mesi")
 
 
 def test_minor(bot, sender):
@@ -58,9 +59,20 @@ def test_elderly_fraud_asks_the_comune(bot, sender):
 
 
 def test_discrimination(bot, sender):
-    bot.texts(sender, "mi hanno discriminato perché sono nero, vivo a Torino")
-    result = bot.texts(sender, "no")
-    assert "800 90 10 10" in result
+    bot.texts(sender, "cerco un servizio vicino a me")
+    bot.texts(sender, "no")
+    assert "Chi ha subito" in bot.texts(sender, "mi hanno insultato e discriminato per la mia origine")
+    assert "In quale comune" in bot.texts(sender, "io")
+    result = bot.texts(sender, "Torino")
+    assert "800 90 10 10" in result and "per Torino" in result
+
+
+def test_a_comune_named_like_a_word_is_not_taken_from_nowhere(bot, sender):
+    """Slots cleared at the start of a triage must not be read as the comune "None" (TO)."""
+    bot.texts(sender, "cerco aiuto vicino a me")
+    bot.texts(sender, "no")
+    bot.texts(sender, "mi perseguita da mesi")
+    assert "In quale comune" in bot.texts(sender, "io")
 
 
 def test_ambiguous_comune_offers_buttons(bot, sender):

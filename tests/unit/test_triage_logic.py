@@ -60,3 +60,8 @@ def test_every_number_of_every_plan_is_in_the_directory(db_url):
     for number in (triage.EMERGENCY, triage.ANTIVIOLENZA, triage.EMERGENZA_INFANZIA, triage.TELEFONO_AZZURRO,
                    triage.UNAR, triage.ANTITRATTA, triage.RETE_DAFNE):
         assert directory().national(number), number
+
+
+@pytest.mark.parametrize("text", ["io", "Io", "a me", "sono io"])
+def test_short_answers_for_who(text):
+    assert triage.classify_victim(text) == "io"
