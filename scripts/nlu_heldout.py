@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 THRESHOLD = 0.95
 
 result = subprocess.run([str(ROOT / ".venv/bin/rasa"), "test", "nlu", "--model", "models/sportello.tar.gz",
-                         "--nlu", "tests/nlu", "--out", "results/nlu"], cwd=ROOT)
+                         "--nlu", "tests/nlu", "--domain", "domain", "--out", "results/nlu"], cwd=ROOT)
 if result.returncode != 0:
     sys.exit(result.returncode)
 report = json.loads((ROOT / "results/nlu/intent_report.json").read_text())

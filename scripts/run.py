@@ -41,8 +41,8 @@ def commands(s: settings_module.Settings, token: str) -> Dict[str, List[str]]:
         "rasa": [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
                  "--credentials", "credentials.yml", "--interface", s.host, "--port", str(s.rasa_port),
                  "--enable-api", "--auth-token", token, "--cors", "*"],
-        "web": [str(VENV_BIN / "python"), "-m", "http.server", str(s.web_port), "--bind", s.host,
-                "--directory", str(ROOT / "web")],
+        "web": [str(VENV_BIN / "python"), str(ROOT / "scripts" / "webserver.py"), "--host", s.host,
+                "--port", str(s.web_port), "--rasa-url", f"http://{s.host}:{s.rasa_port}"],
     }
 
 

@@ -29,3 +29,13 @@ step "Italian spaCy pipeline"
 
 step "services directory (SQLite, from data/directory)"
 "$VENV/bin/python" -m assistant.directory load --if-changed
+
+step "widget front-end dependencies (npm, served locally)"
+want_web=$(hash_of web/package.json)
+if [ "$(cat web/node_modules/.sportello 2>/dev/null)" != "$want_web" ]; then
+  (cd web && npm install --no-package-lock --no-audit --no-fund --loglevel=error)
+  echo "$want_web" > web/node_modules/.sportello
+fi
+mkdir -p web/vendor
+cp web/node_modules/socket.io-client/dist/socket.io.min.js web/vendor/socket.io.min.js
+echo "    socket.io-client $(node -p "require('./web/node_modules/socket.io-client/package.json').version")"

@@ -17,5 +17,8 @@ stage "held-out NLU test (intent accuracy must be >= 0.95)"
 stage "rasa test core on test stories (--fail-on-prediction-errors)"
 .venv/bin/rasa test core --model models/sportello.tar.gz --stories tests/stories --fail-on-prediction-errors --out results/core
 
-stage "conversation tests against the real servers over HTTP"
-.venv/bin/python -m pytest -q tests/conversation
+stage "browser for the widget tests (Debian chromium)"
+bash scripts/setup_browser.sh
+
+stage "conversation and browser tests against the real servers (HTTP, Socket.IO, Chromium)"
+.venv/bin/python -m pytest -q tests/conversation tests/browser

@@ -1,5 +1,6 @@
-"""Conversation tests: the real action server and Rasa server, started once for the session on free
-ports with a fresh SQLite tracker store, talked to over HTTP like any client."""
+"""Fixtures shared by the conversation and browser tests: the real action server, Rasa server and
+demo web server, started once per test session on free ports with a fresh SQLite tracker store,
+talked to over HTTP like any client. Unit tests never start them."""
 import json
 import os
 import socket
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import run  # noqa: E402  (scripts/run.py: the same launcher as `make run`)
 
@@ -81,6 +82,7 @@ def bot():
     procs = _start(env, tmp, token)
     print(f"\nservers ready in {time.monotonic() - started:.0f} s (logs in {tmp})")
     b = Bot(f"http://127.0.0.1:{env['SV_RASA_PORT']}", token, env, tmp)
+    b.web = f"http://127.0.0.1:{env['SV_WEB_PORT']}"
     b.procs = procs
     b.restart = lambda: _restart(b)
     yield b
