@@ -60,10 +60,18 @@ def load(env: Optional[Mapping[str, str]] = None) -> Settings:
     )
 
 
-def rasa_environment(settings: Settings) -> dict:
-    """Variables that ``endpoints.yml`` expands when Rasa starts."""
+# Channel credentials read by credentials.yml; unset ones are passed as empty (channel disabled).
+CHANNEL_VARIABLES = ("TELEGRAM_TOKEN", "TELEGRAM_BOT_NAME", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_SECRET_TOKEN",
+                     "TELEGRAM_API_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_NUMBER",
+                     "TWILIO_WEBHOOK_URL", "TWILIO_API_URL")
+
+
+def rasa_environment(settings: Settings, env: Optional[Mapping[str, str]] = None) -> dict:
+    """Variables that ``endpoints.yml`` and ``credentials.yml`` expand when Rasa starts."""
+    env = os.environ if env is None else env
     dialect = settings.tracker_url.split(":", 1)[0].split("+", 1)[0]
     return {
+        **{name: env.get(name, "") for name in CHANNEL_VARIABLES},
         "SV_TRACKER_DIALECT": dialect,
         "SV_TRACKER_URL": settings.tracker_url,
         "SV_ACTION_ENDPOINT": settings.action_endpoint,

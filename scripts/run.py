@@ -30,7 +30,7 @@ def child_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.update(extra or {})
-    env.update(settings_module.rasa_environment(settings_module.load(env)))
+    env.update(settings_module.rasa_environment(settings_module.load(env), env))
     return env
 
 

@@ -17,6 +17,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import run  # noqa: E402  (scripts/run.py: the same launcher as `make run`)
+from tests.fakes import Recorder  # noqa: E402
+
+TELEGRAM_TOKEN = "123456:TEST-token"
+TELEGRAM_SECRET = "s3cr3t-webhook-token"
+TWILIO_SID, TWILIO_TOKEN, TWILIO_NUMBER = "AC" + "1" * 32, "twilio-auth-token", "whatsapp:+390000000000"
 
 
 def free_port() -> int:
@@ -70,10 +75,29 @@ def _start(env: dict, log_dir: Path, token: str):
 
 
 @pytest.fixture(scope="session")
-def bot():
+def fake_telegram():
+    server = Recorder()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_twilio():
+    server = Recorder()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def bot(fake_telegram, fake_twilio):
     tmp = Path(tempfile.mkdtemp(prefix="sv-conv-"))
+    rasa_port = free_port()
     env = {
-        "SV_RASA_PORT": str(free_port()), "SV_ACTIONS_PORT": str(free_port()), "SV_WEB_PORT": str(free_port()),
+        "TELEGRAM_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET, "TELEGRAM_BOT_NAME": "sportello_test_bot",
+        "TELEGRAM_API_URL": fake_telegram.url, "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/telegram/webhook",
+        "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_WHATSAPP_NUMBER": TWILIO_NUMBER,
+        "TWILIO_API_URL": fake_twilio.url, "TWILIO_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/twilio/webhook",
+        "SV_RASA_PORT": str(rasa_port), "SV_ACTIONS_PORT": str(free_port()), "SV_WEB_PORT": str(free_port()),
         "SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
         "SV_DATABASE_URL": os.environ.get("SV_DATABASE_URL") or f"sqlite:///{ROOT}/var/sportello.db",
     }

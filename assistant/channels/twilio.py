@@ -1,0 +1,171 @@
+"""WhatsApp through Twilio, safe by default.
+
+Subclass of Rasa's Twilio channel that:
+- validates `X-Twilio-Signature` (HMAC of the public webhook URL and the form fields with the auth
+  token): a forged call gets 403 and reaches no conversation;
+- sends buttons as numbered options; a reply made of just that number is the button's payload
+  (the options are read back from the tracker store, so this works across replicas);
+- answers media-only or empty messages kindly instead of ignoring them;
+- sends through a configurable Twilio REST API base URL with one shared aiohttp session.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import urllib.parse
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+import aiohttp
+from sanic import Blueprint, response
+from sanic.request import Request
+from twilio.request_validator import RequestValidator
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.twilio import TwilioInput
+
+from assistant import settings
+from assistant.text import clean_user_text
+
+logger = logging.getLogger(__name__)
+DEFAULT_API_URL = "https://api.twilio.com"
+MEDIA_MESSAGE = "/media_message"
+EXIT_CHAT = "/exit_chat"
+EXIT_WORDS = {"esci", "stop chat", "cancella chat"}
+OPTION_PROMPT = "Rispondi con il numero della scelta."
+
+
+def numbered(text: str, buttons: List[Dict[str, Any]]) -> str:
+    options = "\n".join(f"{i}. {b.get('title', '')}" for i, b in enumerate(buttons, start=1))
+    return f"{text}\n\n{options}\n{OPTION_PROMPT}"
+
+
+def chosen_payload(text: str, buttons: List[Dict[str, Any]]) -> Optional[str]:
+    """The payload of the option a reply like "2" (or "2." / " 2 ") picks, if any."""
+    match = re.fullmatch(r"\s*(\d{1,2})\s*[.)]?\s*", text or "")
+    if not match or not buttons:
+        return None
+    index = int(match.group(1)) - 1
+    if 0 <= index < len(buttons):
+        return str(buttons[index].get("payload") or buttons[index].get("title"))
+    return None
+
+
+class TwilioApi:
+    def __init__(self, account_sid: str, auth_token: str, sender: str, api_url: str = DEFAULT_API_URL):
+        self.account_sid, self.auth_token, self.sender = account_sid, auth_token, sender
+        self.api_url = (api_url or DEFAULT_API_URL).rstrip("/")
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    async def send(self, to: str, body: str) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20),
+                                                  auth=aiohttp.BasicAuth(self.account_sid, self.auth_token))
+        url = f"{self.api_url}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        try:
+            async with self._session.post(url, data={"From": self.sender, "To": to, "Body": body}) as resp:
+                if resp.status >= 300:
+                    logger.error("twilio send failed: %s %s", resp.status, await resp.text())
+        except (aiohttp.ClientError, asyncio.TimeoutError) as err:  # the conversation goes on; the reply is lost
+            logger.error("twilio send failed: %s", err)
+
+
+class WhatsAppOutput(OutputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "twilio"
+
+    def __init__(self, api: TwilioApi) -> None:
+        self.api = api
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self.api.send(recipient_id, text)
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
+                                     **kwargs: Any) -> None:
+        await self.api.send(recipient_id, numbered(text, buttons))
+
+
+class SafeTwilioInput(TwilioInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "twilio"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SafeTwilioInput":
+        credentials = credentials or {}
+        return cls(credentials.get("account_sid"), credentials.get("auth_token"), credentials.get("twilio_number"),
+                   webhook_url=credentials.get("webhook_url"), api_url=credentials.get("api_url"))
+
+    def __init__(self, account_sid: Optional[Text], auth_token: Optional[Text], twilio_number: Optional[Text],
+                 webhook_url: Optional[Text] = None, api_url: Optional[Text] = None) -> None:
+        super().__init__(account_sid, auth_token, twilio_number, debug_mode=False)
+        self.webhook_url = webhook_url or ""
+        self.api = TwilioApi(account_sid or "", auth_token or "", twilio_number or "", api_url or DEFAULT_API_URL)
+        self.validator = RequestValidator(auth_token or "")
+        self.max_message_chars = settings.load().max_message_chars
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.account_sid and self.auth_token and self.twilio_number)
+
+    def get_output_channel(self) -> WhatsAppOutput:
+        return WhatsAppOutput(self.api)
+
+    @staticmethod
+    def form(request: Request) -> Dict[str, str]:
+        """The form fields, empty ones included (Twilio signs them too; Sanic's form drops them)."""
+        return dict(urllib.parse.parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
+
+    def authorised(self, request: Request, form: Dict[str, str]) -> bool:
+        signature = request.headers.get("X-Twilio-Signature", "")
+        url = self.webhook_url or request.url  # the public URL Twilio signed, when behind a proxy
+        return bool(signature) and self.validator.validate(url, form, signature)
+
+    async def _last_buttons(self, request: Request, sender: str) -> List[Dict[str, Any]]:
+        agent = getattr(request.app.ctx, "agent", None)
+        if agent is None or agent.tracker_store is None:
+            return []
+        tracker = await agent.tracker_store.retrieve(sender)
+        for event in reversed(list(tracker.events) if tracker else []):
+            if event.type_name == "user":
+                return []
+            if event.type_name == "bot" and (event.data or {}).get("buttons"):
+                return event.data["buttons"]
+        return []
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("twilio_webhook", __name__)
+        out_channel = self.get_output_channel()
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request):
+            return response.json({"status": "ok" if self.enabled else "disabled"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def message(request: Request):
+            if not self.enabled:
+                return response.json({"error": "twilio channel not configured"}, status=503)
+            form = self.form(request)
+            if not self.authorised(request, form):
+                return response.json({"error": "forbidden"}, status=403)
+            sender = form.get("From")
+            if not sender:
+                return response.json({"error": "missing From"}, status=400)
+            body = form.get("Body") or ""
+            media = (form.get("NumMedia") or "0").isdigit() and int(form.get("NumMedia") or 0) > 0
+            if media and not body.strip():
+                text = MEDIA_MESSAGE
+            elif body.strip().lower().lstrip("/") in EXIT_WORDS:
+                text = EXIT_CHAT
+            else:
+                text = clean_user_text(body.lstrip("/"), self.max_message_chars)
+                picked = chosen_payload(body, await self._last_buttons(request, sender))
+                if picked:
+                    text = picked
+            await on_new_message(UserMessage(text, out_channel, sender, input_channel=self.name(), metadata=None))
+            # Replies go through the REST API; an empty TwiML answer tells Twilio nothing else is due.
+            return response.text('<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
+                                 content_type="text/xml")
+
+        return webhook

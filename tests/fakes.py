@@ -1,0 +1,62 @@
+"""Local fakes of external APIs over real HTTP on loopback: they record what the assistant sends."""
+import json
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Dict, List
+
+
+class Recorder(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.calls: List[Dict] = []
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def record(self, call: Dict) -> None:
+        with self.lock:
+            self.calls.append(call)
+
+    def of(self, method: str = None, **match) -> List[Dict]:
+        with self.lock:
+            calls = list(self.calls)
+        return [c for c in calls if (method is None or c["method"] == method)
+                and all(str(c["body"].get(k)) == str(v) for k, v in match.items())]
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        ctype = self.headers.get("Content-Type", "")
+        if "json" in ctype:
+            body = json.loads(raw or b"{}")
+        else:
+            body = {k: v[0] for k, v in urllib.parse.parse_qs(raw.decode()).items()}
+        method = self.path.rstrip("/").split("/")[-1]
+        self.server.record({"path": self.path, "method": method, "body": body,
+                            "auth": self.headers.get("Authorization")})
+        if method == "Messages.json":  # Twilio
+            answer = {"sid": "SM" + "0" * 32, "status": "queued"}
+            self.send_response(201)
+        else:  # Telegram Bot API
+            answer = {"ok": True, "result": True if method != "sendMessage" else {"message_id": len(self.server.calls)}}
+            self.send_response(200)
+        data = json.dumps(answer).encode()
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
