@@ -7,16 +7,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from assistant import knowledge, triage
-from assistant.directory import AMBIGUOUS, FOUND, OUTSIDE, find_in_text, resolve
+from assistant.directory import AMBIGUOUS, FOUND, OUTSIDE, UNKNOWN, find_in_text, resolve
 
 # Messages that are not an answer to the question asked (they are handled by rules instead).
-NOT_AN_ANSWER = {"emergency", "stop", "help", "goodbye", "thank", "chitchat", "greet", "kb_more"}
+NOT_AN_ANSWER = {"emergency", "stop", "help", "goodbye", "thank", "chitchat", "greet", "kb_more", "ask_human",
+                 "exit_chat"}
 MAX_COMUNE_ATTEMPTS = 2
 OUTSIDE_PIEMONTE, UNKNOWN_COMUNE = "fuori_piemonte", "sconosciuto"
 
 
 def _intent(tracker: Tracker) -> str:
-    return tracker.get_intent_of_latest_message() or ""
+    # nlu_fallback itself (rasa_sdk would return the second-best guess instead)
+    return tracker.get_intent_of_latest_message(skip_fallback_intent=False) or ""
 
 
 def _is_answer(tracker: Tracker) -> bool:
@@ -41,7 +43,17 @@ class ValidateTriageForm(FormValidationAction):
         if tracker.get_slot("requested_slot") != "pericolo":
             return {}
         value = {"affirm": "si", "emergency": "si", "deny": "no", "skip_question": triage.SKIPPED}.get(_intent(tracker))
-        return {"pericolo": value} if value else {}
+        if value:
+            return {"pericolo": value}
+        return self._rephrase(dispatcher, tracker, "pericolo")
+
+    @staticmethod
+    def _rephrase(dispatcher, tracker: Tracker, slot: str) -> Dict:
+        """An answer to the question asked that we cannot use: say so; the form asks again."""
+        if not _is_answer(tracker) or _intent(tracker).startswith("kb_"):
+            return {}  # a question or a request of its own: the rules answer it
+        dispatcher.utter_message(response="utter_ask_rephrase")
+        return {slot: None}
 
     def _categorical(self, tracker: Tracker, slot: str, classify) -> Dict:
         requested = tracker.get_slot("requested_slot") == slot
@@ -61,7 +73,10 @@ class ValidateTriageForm(FormValidationAction):
         return self._categorical(tracker, "cosa_successo", triage.classify_event)
 
     async def extract_chi_vittima(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict:
-        return self._categorical(tracker, "chi_vittima", triage.classify_victim)
+        found = self._categorical(tracker, "chi_vittima", triage.classify_victim)
+        if not found and tracker.get_slot("requested_slot") == "chi_vittima":
+            return self._rephrase(dispatcher, tracker, "chi_vittima")
+        return found
 
     async def extract_comune(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict:
         requested = tracker.get_slot("requested_slot") == "comune"
@@ -72,11 +87,16 @@ class ValidateTriageForm(FormValidationAction):
             return {"comune": triage.SKIPPED}
         if not _is_answer(tracker) or not _text(tracker):
             return {}
-        if requested or _intent(tracker) == "inform_comune":
+        if requested:
             return {"comune": _text(tracker)}
-        # Not asked: take a comune only when the message clearly names one ("abito a Bra").
+        # Not asked: take a comune only when the message clearly names one ("abito a Bra"), or when
+        # the whole (short) message is a place the classifier recognised as such.
         found = find_in_text(_text(tracker))
-        return {"comune": found.query} if found else {}
+        if found:
+            return {"comune": found.query}
+        if _intent(tracker) == "inform_comune" and len(_text(tracker).split()) <= 4:
+            return {"comune": _text(tracker)}
+        return {}
 
     async def validate_pericolo(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict:
@@ -94,6 +114,8 @@ class ValidateTriageForm(FormValidationAction):
             return {"comune": value, "comune_istat": None}
         t = triage.texts()["comune"]
         result = resolve(str(value))
+        if result.status == UNKNOWN:  # "abito a Bra da tre anni": the place inside a longer answer
+            result = find_in_text(str(value)) or result
         if result.status == FOUND:
             return {"comune": result.comune["nome"], "comune_istat": result.comune["istat"], "comune_tentativi": 0}
         if result.status == OUTSIDE:

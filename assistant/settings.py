@@ -40,6 +40,9 @@ class Settings:
     tracker_url: str
     directory_url: str
     max_message_chars: int
+    operator_hours: str
+    retention_days: int
+    console_port: int
 
     @property
     def action_endpoint(self) -> str:
@@ -57,6 +60,9 @@ def load(env: Optional[Mapping[str, str]] = None) -> Settings:
         tracker_url=_env("SV_TRACKER_URL", f"sqlite:///{VAR_DIR / 'tracker.db'}", env),
         directory_url=_env("SV_DATABASE_URL", f"sqlite:///{VAR_DIR / 'sportello.db'}", env),
         max_message_chars=_int("SV_MAX_MESSAGE_CHARS", MAX_MESSAGE_CHARS, env),
+        operator_hours=_env("SV_OPERATOR_HOURS", "nei giorni feriali, dalle 9 alle 17", env),
+        retention_days=_int("SV_RETENTION_DAYS", 30, env),
+        console_port=_int("SV_CONSOLE_PORT", 8090, env),
     )
 
 

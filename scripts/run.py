@@ -41,6 +41,7 @@ def commands(s: settings_module.Settings, token: str) -> Dict[str, List[str]]:
         "rasa": [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
                  "--credentials", "credentials.yml", "--interface", s.host, "--port", str(s.rasa_port),
                  "--enable-api", "--auth-token", token, "--cors", "*"],
+        "console": [str(VENV_BIN / "python"), "-m", "assistant.console", "serve", "--port", str(s.console_port)],
         "web": [str(VENV_BIN / "python"), str(ROOT / "scripts" / "webserver.py"), "--host", s.host,
                 "--port", str(s.web_port), "--rasa-url", f"http://{s.host}:{s.rasa_port}"],
     }
@@ -67,6 +68,8 @@ def start(env_extra: Optional[Dict[str, str]] = None, log_dir: Optional[Path] = 
     env = child_env(env_extra)
     s = settings_module.load(env)
     token = token or os.environ.get("SV_API_TOKEN") or secrets.token_urlsafe(24)
+    env["SV_API_TOKEN"] = token  # the console reads transcripts and resumes conversations with it
+    env["SV_RASA_URL"] = f"http://{s.host}:{s.rasa_port}"
     procs: Dict[str, subprocess.Popen] = {}
     for name, cmd in commands(s, token).items():
         out = open(log_dir / f"{name}.log", "wb") if log_dir else None
@@ -110,6 +113,7 @@ def main() -> int:
     Rasa HTTP API:    {base}/  (token{' generated for this run' if generated else ' from SV_API_TOKEN'}: {token})
     Action server:    http://{s.host}:{s.actions_port}/health
     Demo page:        http://{s.host}:{s.web_port}/
+    Operator console: http://{s.host}:{s.console_port}/  (create an operator: python -m assistant.console create-operator NAME)
     Tracker store:    {s.tracker_url}
     Press Ctrl-C to stop.
 """, flush=True)

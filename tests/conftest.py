@@ -66,7 +66,8 @@ def _start(env: dict, log_dir: Path, token: str):
     procs = run.start(env_extra=env, log_dir=log_dir, token=token)
     base = f"http://127.0.0.1:{env['SV_RASA_PORT']}"
     ok = run.wait_ready(f"{base}/webhooks/rest/", 240, list(procs.values())) and \
-        run.wait_ready(f"http://127.0.0.1:{env['SV_ACTIONS_PORT']}/health", 60, list(procs.values()))
+        run.wait_ready(f"http://127.0.0.1:{env['SV_ACTIONS_PORT']}/health", 60, list(procs.values())) and \
+        run.wait_ready(f"http://127.0.0.1:{env['SV_CONSOLE_PORT']}/login", 60, list(procs.values()))
     if not ok:
         run.stop(procs)
         logs = "\n".join((log_dir / f"{n}.log").read_text(errors="replace")[-3000:] for n in procs)
@@ -99,14 +100,19 @@ def bot(fake_telegram, fake_twilio):
         "TWILIO_API_URL": fake_twilio.url, "TWILIO_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/twilio/webhook",
         "SV_RASA_PORT": str(rasa_port), "SV_ACTIONS_PORT": str(free_port()), "SV_WEB_PORT": str(free_port()),
         "SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
-        "SV_DATABASE_URL": os.environ.get("SV_DATABASE_URL") or f"sqlite:///{ROOT}/var/sportello.db",
+        "SV_DATABASE_URL": f"sqlite:///{tmp}/sportello.db",
+        "SV_CONSOLE_PORT": str(free_port()),
     }
+    from assistant.directory import loader
+    loader.load(env["SV_DATABASE_URL"])
     token = uuid.uuid4().hex
     started = time.monotonic()
     procs = _start(env, tmp, token)
     print(f"\nservers ready in {time.monotonic() - started:.0f} s (logs in {tmp})")
     b = Bot(f"http://127.0.0.1:{env['SV_RASA_PORT']}", token, env, tmp)
     b.web = f"http://127.0.0.1:{env['SV_WEB_PORT']}"
+    b.console = f"http://127.0.0.1:{env['SV_CONSOLE_PORT']}"
+    b.db_url = env["SV_DATABASE_URL"]
     b.procs = procs
     b.restart = lambda: _restart(b)
     yield b

@@ -117,3 +117,13 @@ def test_unknown_comune_twice_then_national_lines(bot, sender):
 def test_stop_during_triage(bot, sender):
     bot.texts(sender, "cerco un servizio")
     assert "ci fermiamo qui" in bot.texts(sender, "basta")
+
+
+def test_an_answer_that_cannot_be_used_is_asked_again(bot, sender):
+    bot.texts(sender, "cerco un servizio")
+    reply = bot.texts(sender, "mah forse")
+    assert "non ho capito la risposta" in reply and "sei in pericolo" in reply
+    bot.texts(sender, "no")
+    assert "Chi ha subito il reato?" in bot.texts(sender, '/inform{"cosa_successo": "furto"}')
+    reply = bot.texts(sender, "boh qualcuno")
+    assert "non ho capito la risposta" in reply and "Chi ha subito il reato?" in reply

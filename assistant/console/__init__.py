@@ -1,0 +1,1 @@
+"""Operator console (web app): queue, transcripts, notes, replies, resume, close, audit log."""

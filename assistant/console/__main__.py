@@ -1,0 +1,71 @@
+"""Operator console commands.
+
+    python -m assistant.console serve [--port N]                    start the web app (make run does it)
+    python -m assistant.console create-operator NAME [--role supervisor]
+        (password from SV_NEW_PASSWORD, else asked twice on the terminal; at least 12 characters)
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+
+from assistant import settings
+from assistant.handoff import service
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant.console", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_serve = sub.add_parser("serve")
+    p_serve.add_argument("--port", type=int)
+    p_op = sub.add_parser("create-operator")
+    p_op.add_argument("username")
+    p_op.add_argument("--role", default="operator", choices=["operator", "supervisor"])
+    args = parser.parse_args(argv)
+    s = settings.load()
+
+    if args.command == "create-operator":
+        from assistant.console.app import create_operator
+        password = os.environ.get("SV_NEW_PASSWORD")
+        if not password:
+            password = getpass.getpass("Password (almeno 12 caratteri): ")
+            if password != getpass.getpass("Ripeti la password: "):
+                print("error: the passwords differ", file=sys.stderr)
+                return 1
+        try:
+            create_operator(args.username, password, args.role)
+        except Exception as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        print(f"operator {args.username!r} ({args.role}) created")
+        return 0
+
+    from assistant.console.app import create_app
+    rasa_url = os.environ.get("SV_RASA_URL", f"http://{s.host}:{s.rasa_port}")
+    token = os.environ.get("SV_API_TOKEN", "")
+    app = create_app(rasa=service.RasaApi(rasa_url, token) if token else None,
+                     secure_cookies=os.environ.get("SV_CONSOLE_SECURE_COOKIES") == "1")
+
+    @app.after_server_start
+    async def retention(app, _loop):
+        async def every_day():
+            while True:
+                try:
+                    deleted = await asyncio.get_running_loop().run_in_executor(None, service.purge, s.retention_days)
+                    logging.getLogger(__name__).info("retention purge (%s days): %s", s.retention_days, deleted)
+                except Exception:  # a purge failure must not stop the console
+                    logging.getLogger(__name__).exception("retention purge failed")
+                await asyncio.sleep(24 * 3600)
+        app.add_task(every_day())
+
+    app.run(host=s.host, port=args.port or s.console_port, access_log=False, workers=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

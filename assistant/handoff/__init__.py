@@ -1,0 +1,1 @@
+"""Handoff to a human operator: records, transcripts, redaction, retention."""

@@ -1,0 +1,25 @@
+"""Handoff texts (content/handoff.yml) filled with the service's settings."""
+from functools import lru_cache
+
+import yaml
+
+from assistant import settings
+from assistant.settings import PROJECT_ROOT
+
+
+@lru_cache(maxsize=None)
+def _texts():
+    with open(PROJECT_ROOT / "content" / "handoff.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def explain() -> str:
+    return " ".join(_texts()["explain"].format(hours=settings.load().operator_hours).split())
+
+
+def done(record_id: int, can_push: bool) -> str:
+    return " ".join(_texts()["done" if can_push else "done_no_push"].format(id=record_id).split())
+
+
+def operator(message: str) -> str:
+    return _texts()["operator_prefix"] + message
