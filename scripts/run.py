@@ -63,8 +63,8 @@ def wait_ready(url: str, timeout: float, procs: List[subprocess.Popen]) -> bool:
 
 
 def start(env_extra: Optional[Dict[str, str]] = None, log_dir: Optional[Path] = None,
-          token: Optional[str] = None) -> Dict[str, subprocess.Popen]:
-    """Start the three processes; returns them by name (callers stop them with stop())."""
+          token: Optional[str] = None, only: Optional[List[str]] = None) -> Dict[str, subprocess.Popen]:
+    """Start the processes (all, or those named in `only`); returns them by name (stop them with stop())."""
     env = child_env(env_extra)
     s = settings_module.load(env)
     token = token or os.environ.get("SV_API_TOKEN") or secrets.token_urlsafe(24)
@@ -72,7 +72,9 @@ def start(env_extra: Optional[Dict[str, str]] = None, log_dir: Optional[Path] = 
     env["SV_RASA_URL"] = f"http://{s.host}:{s.rasa_port}"
     procs: Dict[str, subprocess.Popen] = {}
     for name, cmd in commands(s, token).items():
-        out = open(log_dir / f"{name}.log", "wb") if log_dir else None
+        if only and name not in only:
+            continue
+        out = open(log_dir / f"{name}.log", "ab") if log_dir else None
         procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
                                        start_new_session=True)
     return procs

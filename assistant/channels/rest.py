@@ -2,12 +2,16 @@
 an empty or oversized message gets a reply from the bot (never a 500 or silence)."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
+from sanic import Blueprint
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+
+from assistant.channels.guard import guarded
 
 from assistant import settings
 from assistant.text import clean_user_text
@@ -60,3 +64,6 @@ class SafeRestInput(RestInput):
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
         metadata = _body(request).get("metadata")
         return metadata if isinstance(metadata, dict) else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        return super().blueprint(guarded(on_new_message))

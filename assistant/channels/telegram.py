@@ -30,6 +30,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.telegram import TelegramInput
 
 from assistant import settings
+from assistant.channels.guard import guarded
 from assistant.text import clean_user_text
 
 logger = logging.getLogger(__name__)
@@ -147,6 +148,7 @@ class SafeTelegramInput(TelegramInput):
         return {"chat": chat, "text": text, "callback_id": None}
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = guarded(on_new_message)  # never silence
         webhook = Blueprint("telegram_webhook", __name__)
         out_channel = self.get_output_channel()
 

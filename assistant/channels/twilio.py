@@ -25,6 +25,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.twilio import TwilioInput
 
 from assistant import settings
+from assistant.channels.guard import guarded
 from assistant.text import clean_user_text
 
 logger = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ class SafeTwilioInput(TwilioInput):
         return []
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = guarded(on_new_message)  # never silence
         webhook = Blueprint("twilio_webhook", __name__)
         out_channel = self.get_output_channel()
 

@@ -1,0 +1,72 @@
+"""Never silence: after a message is handled, if the assistant said nothing (the action server is
+down, the database failed, an action crashed) and the conversation is not paused for an operator,
+send a short apology with 112 and 1522 and a hint to try again.
+
+The text is the domain response `utter_technical_problem`, read from the running model's domain
+(a fixed Italian text is the last resort when even that is unavailable).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Optional
+
+from rasa.core.channels.channel import UserMessage
+
+logger = logging.getLogger(__name__)
+RESPONSE = "utter_technical_problem"
+LAST_RESORT = ("Scusa, ho un problema tecnico e non riesco a rispondere. Riprova tra qualche minuto. "
+               "Se sei in pericolo chiama subito il 112; per violenza e stalking il 1522.")
+
+
+def _agent() -> Optional[Any]:
+    try:
+        from sanic import Sanic
+        for name in ("rasa_server", "rasa_core_no_api"):
+            try:
+                return Sanic.get_app(name).ctx.agent
+            except Exception:
+                continue
+    except Exception:
+        return None
+    return None
+
+
+def _text(agent: Any) -> str:
+    try:
+        return agent.domain.responses[RESPONSE][0]["text"].strip()
+    except Exception:
+        return LAST_RESORT
+
+
+async def _answered_or_paused(agent: Any, sender_id: str) -> bool:
+    tracker = await agent.tracker_store.retrieve(sender_id)
+    if tracker is None:
+        return False
+    if tracker.is_paused():
+        return True  # an operator has the conversation: silence is expected
+    for event in reversed(tracker.events):
+        if event.type_name == "bot":
+            return True
+        if event.type_name == "user":
+            return False
+    return False
+
+
+def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
+    async def handle(message: UserMessage) -> None:
+        failed = False
+        try:
+            await on_new_message(message)
+        except Exception:  # noqa: BLE001 - whatever broke, the person must get an answer
+            logger.exception("message handling failed")
+            failed = True
+        agent = _agent()
+        try:
+            if not failed and agent is not None and await _answered_or_paused(agent, message.sender_id):
+                return
+        except Exception:  # the tracker store itself may be down
+            logger.exception("could not read the conversation after handling a message")
+        if agent is None and not failed:
+            return
+        await message.output_channel.send_text_message(message.sender_id, _text(agent))
+    return handle
