@@ -43,6 +43,10 @@ class Settings:
     operator_hours: str
     retention_days: int
     console_port: int
+    lock_store: str
+    redis_host: str
+    redis_port: int
+    redis_db: int
 
     @property
     def action_endpoint(self) -> str:
@@ -63,6 +67,10 @@ def load(env: Optional[Mapping[str, str]] = None) -> Settings:
         operator_hours=_env("SV_OPERATOR_HOURS", "nei giorni feriali, dalle 9 alle 17", env),
         retention_days=_int("SV_RETENTION_DAYS", 30, env),
         console_port=_int("SV_CONSOLE_PORT", 8090, env),
+        lock_store=_env("SV_LOCK_STORE", "in_memory", env),
+        redis_host=_env("SV_REDIS_HOST", "127.0.0.1", env),
+        redis_port=_int("SV_REDIS_PORT", 6379, env),
+        redis_db=_int("SV_REDIS_DB", 0, env),
     )
 
 
@@ -83,4 +91,8 @@ def rasa_environment(settings: Settings, env: Optional[Mapping[str, str]] = None
         "SV_ACTION_ENDPOINT": settings.action_endpoint,
         "SV_DATABASE_URL": settings.directory_url,
         "SV_MAX_MESSAGE_CHARS": str(settings.max_message_chars),
+        "SV_LOCK_STORE": settings.lock_store,
+        "SV_REDIS_HOST": settings.redis_host,
+        "SV_REDIS_PORT": str(settings.redis_port),
+        "SV_REDIS_DB": str(settings.redis_db),
     }

@@ -45,7 +45,9 @@ def main() -> int:
         print("error: training failed", file=sys.stderr)
         return result.returncode
     STAMP.write_text(wanted)
-    print(f"==> trained in {time.monotonic() - started:.0f} s")
+    seconds = time.monotonic() - started
+    (ROOT / "models" / ".train_seconds").write_text(f"{seconds:.1f}")
+    print(f"==> trained in {seconds:.0f} s")
     return 0
 
 

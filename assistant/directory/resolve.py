@@ -83,6 +83,9 @@ class ComuneIndex:
                 self.caps.setdefault(cap, []).append(istat)
         self.keys = sorted(self.exact)
         self.fuzzy_keys = [k for k in self.keys if not k.startswith("s ")]
+        self.by_start: Dict[str, List[Tuple[str, List[str]]]] = {}  # first 3 letters -> (name, words)
+        for name in self.keys:
+            self.by_start.setdefault(name[:3], []).append((name, name.split()))
         self.outside: Dict[str, List[Dict]] = {}
         for istat, nome, provincia, regione in italia:
             if istat in self.by_istat:
@@ -110,8 +113,9 @@ class ComuneIndex:
         """Comuni whose name starts with the typed words ('casale' -> Casale Monferrato, ...)."""
         words = key.split()
         whole, partial = [], []
-        for name in self.keys:
-            parts = name.split()
+        if len(key) < 3:
+            return []
+        for name, parts in self.by_start.get(key[:3], []):
             if len(parts) <= len(words) or parts[:len(words) - 1] != words[:-1]:
                 continue
             if parts[len(words) - 1] == words[-1]:

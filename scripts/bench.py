@@ -1,0 +1,263 @@
+"""`make bench`: figures, not pass/fail.
+
+1. Directory: resolution + nearest service for all 1180 comuni and 1,000 misspellings (accuracy,
+   p50/p99 time per lookup).
+2. Load: N concurrent scripted Italian conversations (knowledge and triage turns) over REST, with an
+   asyncio client on aiohttp, against our bot in two set-ups started side by side in one run:
+   - single:     the default `make run` process (SQLite tracker store, in-memory lock store);
+   - production: PostgreSQL tracker store, Redis lock store, 2 Sanic workers (SANIC_WORKERS=2).
+   Prints p50/p95/p99 latency, throughput, errors, peak RSS and ready time per set-up, the
+   throughput ratio; writes results/bench.json and results/bench.png (latency vs concurrency).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Dict, List
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+import run  # noqa: E402
+
+CONCURRENCY = [int(x) for x in os.environ.get("SV_BENCH_CONCURRENCY", "1,5,10,20").split(",")]
+SECONDS = float(os.environ.get("SV_BENCH_SECONDS", "20"))
+PG_ADMIN_URL = os.environ.get("SV_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_DB = "sportello_bench"
+SCRIPT = ["ciao", "cos'è l'ammonimento?", "sì", "il mio ex mi perseguita", "no", "Pinerolo",
+          "posso avere un avvocato gratis?", "grazie"]
+
+
+def percentile(values: List[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+# -- 1. directory --------------------------------------------------------------------------------
+def bench_directory(db_url: str) -> Dict:
+    from assistant.directory import loader
+    from assistant.directory.nearest import directory
+    from assistant.directory.resolve import FOUND, index
+    import csv
+    loader.load(db_url)
+    idx, d = index(db_url), directory(db_url)
+    with open(ROOT / "data/directory/comuni_piemonte.csv", encoding="utf-8") as fh:
+        comuni = list(csv.DictReader(fh))
+    rng = random.Random(1)
+    times, right = [], 0
+    for row in comuni:
+        t0 = time.perf_counter()
+        res = idx.resolve(row["comune"])
+        if res.status == FOUND:
+            d.nearest(res.comune["istat"], "centro_antiviolenza")
+        times.append((time.perf_counter() - t0) * 1000)
+        right += res.status == FOUND and res.comune["istat"] == row["istat"]
+    typos = {"right": 0, "asked": 0, "unknown": 0, "wrong": 0}
+    typo_times = []
+    from assistant.text import normalise
+    tried = 0
+    while tried < 1000:
+        row = rng.choice([c for c in comuni if len(c["comune"]) >= 6])
+        chars = list(row["comune"].lower())
+        i = rng.randrange(len(chars))
+        chars[i] = rng.choice("aeiourlnst") if rng.random() < 0.5 else ""
+        if normalise("".join(chars)) in idx.exact and normalise("".join(chars)) != normalise(row["comune"]):
+            continue  # the typo is itself the name of another comune
+        if normalise("".join(chars)) == normalise(row["comune"]):
+            continue  # not a typo after all
+        tried += 1
+        t0 = time.perf_counter()
+        res = idx.resolve("".join(chars))
+        typo_times.append((time.perf_counter() - t0) * 1000)
+        if res.status == FOUND:
+            typos["right" if res.comune["istat"] == row["istat"] else "wrong"] += 1
+        elif res.status == "ambiguous":
+            typos["asked"] += 1
+        else:
+            typos["unknown"] += 1
+    return {"comuni": len(comuni), "exact_accuracy": right / len(comuni),
+            "lookup_ms_p50": percentile(times, 50), "lookup_ms_p99": percentile(times, 99),
+            "misspellings": typos, "misspelling_ms_p50": percentile(typo_times, 50),
+            "misspelling_ms_p99": percentile(typo_times, 99)}
+
+
+# -- 2. load ---------------------------------------------------------------------------------------
+def tree_rss_mb(pids: List[int]) -> float:
+    children: Dict[int, List[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().split(") ")[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    total, stack = 0, list(pids)
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, []))
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+async def conversation(session, url: str, deadline: float, latencies: List[float], errors: List[str]):
+    sender = "bench-" + uuid.uuid4().hex[:12]
+    while time.monotonic() < deadline:
+        for text in SCRIPT:
+            if time.monotonic() >= deadline:
+                return
+            t0 = time.perf_counter()
+            try:
+                async with session.post(url, json={"sender": sender, "message": text}) as resp:
+                    body = await resp.json(content_type=None)
+                    if resp.status != 200 or not body:
+                        errors.append(f"{resp.status} {text}")
+            except Exception as err:  # noqa: BLE001
+                errors.append(repr(err))
+            latencies.append((time.perf_counter() - t0) * 1000)
+        sender = "bench-" + uuid.uuid4().hex[:12]
+
+
+async def load(url: str, users: int) -> Dict:
+    latencies: List[float] = []
+    errors: List[str] = []
+    started = time.monotonic()
+    deadline = started + SECONDS
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120),
+                                     connector=aiohttp.TCPConnector(limit=users * 2)) as session:
+        await asyncio.gather(*(conversation(session, url, deadline, latencies, errors) for _ in range(users)))
+    elapsed = time.monotonic() - started
+    return {"users": users, "requests": len(latencies), "errors": len(errors),
+            "throughput_rps": len(latencies) / elapsed, "p50_ms": percentile(latencies, 50),
+            "p95_ms": percentile(latencies, 95), "p99_ms": percentile(latencies, 99)}
+
+
+def ensure_pg_database() -> str:
+    import sqlalchemy as sa
+    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": PG_DB}).first():
+            conn.execute(sa.text(f'CREATE DATABASE "{PG_DB}"'))
+    engine.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
+
+
+def bench_setup(name: str, env_extra: Dict[str, str]) -> Dict:
+    tmp = Path(tempfile.mkdtemp(prefix=f"sv-bench-{name}-"))
+    env = {"SV_RASA_PORT": str(run_free_port()), "SV_ACTIONS_PORT": str(run_free_port()),
+           "SV_WEB_PORT": str(run_free_port()), "SV_CONSOLE_PORT": str(run_free_port()), **env_extra}
+    started = time.monotonic()
+    procs = run.start(env_extra=env, log_dir=tmp, token=uuid.uuid4().hex, only=["actions", "rasa"])
+    base = f"http://127.0.0.1:{env['SV_RASA_PORT']}"
+    try:
+        ready = run.wait_ready(f"{base}/webhooks/rest/", 300, list(procs.values())) and \
+            run.wait_ready(f"http://127.0.0.1:{env['SV_ACTIONS_PORT']}/health", 60, list(procs.values()))
+        if not ready:
+            raise SystemExit(f"{name}: servers did not start (logs in {tmp})")
+        ready_s = time.monotonic() - started
+        # a short warm-up, then the measured levels; RSS is sampled during the whole run
+        asyncio.run(load(base + "/webhooks/rest/webhook", 2))
+        peak = {"mb": 0.0}
+        stop = threading.Event()
+
+        def sample():
+            while not stop.is_set():
+                peak["mb"] = max(peak["mb"], tree_rss_mb([p.pid for p in procs.values()]))
+                time.sleep(0.5)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        levels = []
+        for users in CONCURRENCY:
+            result = asyncio.run(load(base + "/webhooks/rest/webhook", users))
+            levels.append(result)
+            print(f"  {name:10} users={users:3} rps={result['throughput_rps']:6.1f} p50={result['p50_ms']:6.0f} ms "
+                  f"p95={result['p95_ms']:6.0f} ms p99={result['p99_ms']:6.0f} ms errors={result['errors']}", flush=True)
+        stop.set()
+        sampler.join()
+        return {"name": name, "ready_s": ready_s, "peak_rss_mb": peak["mb"], "levels": levels}
+    finally:
+        run.stop(procs)
+
+
+def run_free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def plot(results: List[Dict], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    for r in results:
+        users = [lv["users"] for lv in r["levels"]]
+        ax1.plot(users, [lv["p95_ms"] for lv in r["levels"]], marker="o", label=f"{r['name']} p95")
+        ax1.plot(users, [lv["p50_ms"] for lv in r["levels"]], marker=".", linestyle="--", label=f"{r['name']} p50")
+        ax2.plot(users, [lv["throughput_rps"] for lv in r["levels"]], marker="o", label=r["name"])
+    ax1.set_xlabel("concurrent conversations")
+    ax1.set_ylabel("latency (ms)")
+    ax1.axhline(200, color="grey", linewidth=0.8, linestyle=":")
+    ax1.legend()
+    ax2.set_xlabel("concurrent conversations")
+    ax2.set_ylabel("messages per second")
+    ax2.legend()
+    fig.suptitle("Sportello Vittime: REST latency and throughput (2 cores)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def main() -> int:
+    out_dir = ROOT / "results"
+    out_dir.mkdir(exist_ok=True)
+    report: Dict = {"concurrency": CONCURRENCY, "seconds_per_level": SECONDS}
+    train_file = ROOT / "models" / ".train_seconds"
+    report["last_training_s"] = float(train_file.read_text()) if train_file.exists() else None
+    tmp = Path(tempfile.mkdtemp(prefix="sv-bench-"))
+    print("==> directory: resolution + nearest", flush=True)
+    report["directory"] = bench_directory(f"sqlite:///{tmp}/dir.db")
+    print(json.dumps(report["directory"], indent=2))
+
+    print("==> load", flush=True)
+    pg = ensure_pg_database()
+    results = [
+        bench_setup("single", {"SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
+                               "SV_DATABASE_URL": f"sqlite:///{tmp}/dir.db"}),
+        bench_setup("production", {"SV_TRACKER_URL": pg, "SV_DATABASE_URL": f"sqlite:///{tmp}/dir.db",
+                                   "SV_LOCK_STORE": "redis", "SANIC_WORKERS": "2"}),
+    ]
+    report["setups"] = results
+    best = {r["name"]: max(lv["throughput_rps"] for lv in r["levels"]) for r in results}
+    report["throughput_ratio"] = best["production"] / best["single"] if best["single"] else None
+    (out_dir / "bench.json").write_text(json.dumps(report, indent=2))
+    plot(results, out_dir / "bench.png")
+    print("\n==> summary")
+    print(f"  training: {report['last_training_s']} s (last `make train`)")
+    for r in results:
+        at10 = next((lv for lv in r["levels"] if lv["users"] == 10), r["levels"][-1])
+        print(f"  {r['name']:10} ready {r['ready_s']:.0f} s, peak RSS {r['peak_rss_mb']:.0f} MB, "
+              f"max {best[r['name']]:.1f} msg/s, p95 at {at10['users']} users {at10['p95_ms']:.0f} ms")
+    print(f"  throughput ratio production/single: {report['throughput_ratio']:.2f}")
+    print(f"  written: {out_dir / 'bench.json'}, {out_dir / 'bench.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
