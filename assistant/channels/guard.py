@@ -60,6 +60,8 @@ def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable
         except Exception:  # noqa: BLE001 - whatever broke, the person must get an answer
             logger.exception("message handling failed")
             failed = True
+        if not failed and getattr(message.output_channel, "messages", None):
+            return  # a collecting channel (REST) already holds the answer: no extra read
         agent = _agent()
         try:
             if not failed and agent is not None and await _answered_or_paused(agent, message.sender_id):
