@@ -146,6 +146,8 @@ class ActionNearestService(Action):
         plan = triage.plan_for(tracker.get_slot("cosa_successo"), tracker.get_slot("chi_vittima"))
         kb = knowledge.load()
         buttons = [{"title": kb.topics[key].title, "payload": f"/{kb.topics[key].intent}"} for key in plan.topics]
+        if tracker.get_slot("pericolo") == "si":  # high risk: offer a person straight away
+            buttons.insert(0, {"title": triage.texts()["result"]["handoff_button"], "payload": "/ask_human"})
         for text in messages[:-1]:
             dispatcher.utter_message(text=text)
         dispatcher.utter_message(text=messages[-1], buttons=buttons)

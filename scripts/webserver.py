@@ -1,4 +1,4 @@
-"""Static server of the demo page and the widget (web/). The demo page gets the Rasa server URL
+"""Static server of the demo pages and the widget (web/). The demo pages get the Rasa server URL
 filled in; every response says: no caching, no referrer, only this server and Rasa may be contacted."""
 from __future__ import annotations
 
@@ -25,8 +25,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         super().end_headers()
 
     def do_GET(self) -> None:
-        if self.path.split("?")[0] in ("/", "/index.html"):
-            body = (WEB / "index.html").read_text(encoding="utf-8").replace("{{RASA_URL}}", self.rasa_url).encode()
+        page = self.path.split("?")[0]
+        page = "/index.html" if page == "/" else page
+        if page.count("/") == 1 and page.endswith(".html") and (WEB / page[1:]).is_file():
+            body = (WEB / page[1:]).read_text(encoding="utf-8").replace("{{RASA_URL}}", self.rasa_url).encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))

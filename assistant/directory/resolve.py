@@ -41,10 +41,11 @@ _PROVINCES = {"to", "cn", "al", "at", "no", "vc", "bi", "vb"}
 _COMMON_WORDS = {"re", "sale", "lu", "pace", "casa", "villa", "bosco", "campo", "fine", "ala", "vico",
                  "sala", "torre", "ronco", "lesa", "mese", "bene", "rosta", "paesana", "prato", "borgo",
                  "monte", "piano", "valle", "rocca", "cervo", "pino", "castello", "oggi", "orta"}
+_LINK_WORDS = {"invece", "ora", "adesso", "anzi", "a", "ad", "in", "di", "da", "nel", "al", "comune", "provincia"}
 _TEXT_CUE = re.compile(
     r"\b(?:abito|abitiamo|vivo|viviamo|risiedo|resido|residente|sto|stiamo|lavoro|trovo|troviamo|"
-    r"comune|provincia|zona|vicino|pressi|parti|sono|siamo|paese|citta)\s+(?:a|ad|in|di|da|nel|del|al|"
-    r"comune di|a pochi km da)?\s*(.+)$")
+    r"comune|provincia|zona|vicino|pressi|parti|sono|siamo|paese|citta)\s+(?:(?:a|ad|in|di|da|nel|del|al|"
+    r"comune di|a pochi km da)\b)?\s*(.+)$")
 
 
 @dataclass
@@ -197,12 +198,16 @@ class ComuneIndex:
             return self.resolve(cap.group(1))
         for match in _TEXT_CUE.finditer(plain):
             words = match.group(1).split()
-            for length in range(min(6, len(words)), 0, -1):
-                candidate = " ".join(words[:length])
-                if length == 1 and candidate in _COMMON_WORDS:
-                    continue
-                if candidate in self.exact or candidate in self.outside:
-                    return self.resolve(candidate)
+            # the place may come a word or two after the cue: "abito invece a Bra", "vivo ora a Cuneo"
+            for start in range(min(3, len(words))):
+                if start and words[start - 1] not in _LINK_WORDS:
+                    break
+                for length in range(min(6, len(words) - start), 0, -1):
+                    candidate = " ".join(words[start:start + length])
+                    if length == 1 and (candidate in _COMMON_WORDS or candidate in _LINK_WORDS):
+                        continue
+                    if candidate in self.exact or candidate in self.outside:
+                        return self.resolve(candidate)
         return None
 
 

@@ -194,3 +194,17 @@ def test_zoom_200_percent_keeps_the_widget_usable(browser, bot):
     send(page, "ciao")
     wait_bot_contains(page, "Sportello Vittime")
     context.close()
+
+
+def test_operator_reply_is_pushed_to_the_open_widget(browser, bot):
+    """A message sent later through Rasa (as the console does) appears in the open page."""
+    from assistant.handoff.service import RasaApi
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(bot.web + "/demo-sessione.html")  # the demo of the sessionStorage opt-in
+    send(page, "ciao")
+    wait_bot_contains(page, "Sportello Vittime")
+    session_id = page.evaluate("sessionStorage.getItem('sportello-vittime-session')")
+    RasaApi(bot.base, bot.token).send(session_id, "socketio", "Sono Giulia del servizio, ti leggo.")
+    wait_bot_contains(page, "Sono Giulia del servizio, ti leggo.")
+    context.close()

@@ -127,3 +127,15 @@ def test_an_answer_that_cannot_be_used_is_asked_again(bot, sender):
     assert "Chi ha subito il reato?" in bot.texts(sender, '/inform{"cosa_successo": "furto"}')
     reply = bot.texts(sender, "boh qualcuno")
     assert "non ho capito la risposta" in reply and "Chi ha subito il reato?" in reply
+
+
+def test_change_the_comune_after_the_answer(bot, sender):
+    bot.texts(sender, "mio marito mi picchia, vivo a Torino")
+    assert "per Torino" in bot.texts(sender, "no")
+    assert "per Bra" in bot.texts(sender, "anzi, abito invece a Bra")
+
+
+def test_high_risk_offers_a_person(bot, sender):
+    bot.texts(sender, "il mio ex mi perseguita, abito a Bra")
+    reply = bot.texts(sender, "sì")
+    assert "chiama subito il 112" in reply and "Parlare con una persona del servizio" in reply

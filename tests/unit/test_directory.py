@@ -225,3 +225,9 @@ def test_cli_resolve_and_nearest(db_url):
     assert data["services"][0]["distance_km"] == 0 and data["services"][0]["data_fonte"]
     out = subprocess.run(env_cmd + ["resolve", "Milano"], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True)
     assert json.loads(out.stdout)["region"] == "Lombardia"
+
+
+def test_find_in_text_a_word_or_two_after_the_cue(db_url):
+    assert find_in_text("anzi, abito invece a Bra", db_url).comune["nome"] == "Bra"
+    assert find_in_text("vivo ora a Cuneo", db_url).comune["nome"] == "Cuneo"
+    assert find_in_text("abito con mia madre", db_url) is None

@@ -119,6 +119,8 @@
     this.styleNode = null;
     this.escTimes = [];
     this.typingTimer = null;
+    this.pending = [];
+    this.ready = false;
   }
 
   Widget.prototype.mount = function () {
@@ -222,8 +224,16 @@
       self.error.setAttribute("hidden", "");
       socket.emit("session_request", { session_id: self.sessionId });
     });
+    socket.on("session_confirm", function () {
+      self.ready = true;
+      var waiting = self.pending.splice(0);  // messages written while connecting are not lost
+      waiting.forEach(function (payload) { socket.emit("user_uttered", { message: payload, session_id: self.sessionId }); });
+    });
     socket.on("connect_error", function () { self.showError(); });
-    socket.on("disconnect", function (reason) { if (reason !== "io client disconnect") { self.showError(); } });
+    socket.on("disconnect", function (reason) {
+      self.ready = false;
+      if (reason !== "io client disconnect") { self.showError(); }
+    });
     socket.on("bot_uttered", function (message) { self.receive(message || {}); });
   };
 
@@ -276,8 +286,12 @@
 
   Widget.prototype.send = function (payload, shown) {
     this.addMessage("user", shown);
-    if (!this.socket || !this.socket.connected) { this.showError(); return; }
     this.setTyping(true);
+    if (!this.socket || !this.socket.connected || !this.ready) {
+      this.pending.push(payload);  // sent as soon as the session is confirmed
+      if (this.socket && !this.socket.connected && !this.socket.active) { this.showError(); }
+      return;
+    }
     this.socket.emit("user_uttered", { message: payload, session_id: this.sessionId });
   };
 
