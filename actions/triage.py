@@ -1,4 +1,5 @@
 """Triage form validation and the nearest-service reply (logic in assistant.triage / directory)."""
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -28,6 +29,12 @@ def _is_answer(tracker: Tracker) -> bool:
 
 def _entity(tracker: Tracker, name: str) -> Optional[str]:
     return next(tracker.get_latest_entity_values(name), None)
+
+
+def _shown(text: str) -> str:
+    """The person's words quoted back: short, without markup characters."""
+    cleaned = re.sub(r"[<>{}\[\]\\`]", "", text or "").strip()
+    return cleaned[:60] + ("…" if len(cleaned) > 60 else "")
 
 
 def _text(tracker: Tracker) -> str:
@@ -126,13 +133,13 @@ class ValidateTriageForm(FormValidationAction):
             buttons = [{"title": f"{c['nome']} ({c['provincia']})",
                         "payload": f'/inform_comune{{"comune": "{c["nome"]} {c["provincia"]}"}}'}
                        for c in result.candidates]
-            dispatcher.utter_message(text=t["ambiguous"].format(query=result.query), buttons=buttons)
+            dispatcher.utter_message(text=t["ambiguous"].format(query=_shown(result.query)), buttons=buttons)
             return {"comune": None}
         attempts = (tracker.get_slot("comune_tentativi") or 0) + 1
         if attempts >= MAX_COMUNE_ATTEMPTS:
             dispatcher.utter_message(text=t["unknown_final"])
             return {"comune": UNKNOWN_COMUNE, "comune_istat": None, "comune_tentativi": 0}
-        dispatcher.utter_message(text=t["unknown"].format(query=result.query))
+        dispatcher.utter_message(text=t["unknown"].format(query=_shown(result.query)))
         return {"comune": None, "comune_tentativi": attempts}
 
 

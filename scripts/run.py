@@ -100,8 +100,10 @@ def main() -> int:
     generated = not os.environ.get("SV_API_TOKEN")
     token = os.environ.get("SV_API_TOKEN") or secrets.token_urlsafe(24)
     started = time.monotonic()
+    # Ctrl-C and SIGTERM stop everything, even when started from a shell that ignores SIGINT
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     procs = start(token=token)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         print("==> starting (the Rasa server needs about 30-60 s to load the model)...", flush=True)
         base = f"http://{s.host}:{s.rasa_port}"
