@@ -1,0 +1,20 @@
+from alembic import context
+from sqlalchemy import engine_from_config, pool
+
+from assistant.directory.models import Base
+import assistant.handoff.models  # noqa: F401  (registers the handoff tables on Base.metadata)
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    connectable = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.",
+                                     poolclass=pool.NullPool, future=True)
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run_migrations_online()
