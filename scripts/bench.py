@@ -160,8 +160,8 @@ def ensure_pg_database() -> str:
 
 def bench_setup(name: str, env_extra: Dict[str, str]) -> Dict:
     tmp = Path(tempfile.mkdtemp(prefix=f"sv-bench-{name}-"))
-    env = {"SV_RASA_PORT": str(run_free_port()), "SV_ACTIONS_PORT": str(run_free_port()),
-           "SV_WEB_PORT": str(run_free_port()), "SV_CONSOLE_PORT": str(run_free_port()), **env_extra}
+    env = {"SV_RASA_PORT": str(run.free_port()), "SV_ACTIONS_PORT": str(run.free_port()),
+           "SV_WEB_PORT": str(run.free_port()), "SV_CONSOLE_PORT": str(run.free_port()), **env_extra}
     started = time.monotonic()
     procs = run.start(env_extra=env, log_dir=tmp, token=uuid.uuid4().hex, only=["actions", "rasa"])
     base = f"http://127.0.0.1:{env['SV_RASA_PORT']}"
@@ -193,13 +193,6 @@ def bench_setup(name: str, env_extra: Dict[str, str]) -> Dict:
         return {"name": name, "ready_s": ready_s, "peak_rss_mb": peak["mb"], "levels": levels}
     finally:
         run.stop(procs)
-
-
-def run_free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def plot(results: List[Dict], path: Path) -> None:

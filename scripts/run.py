@@ -47,6 +47,14 @@ def commands(s: settings_module.Settings, token: str) -> Dict[str, List[str]]:
     }
 
 
+def free_port() -> int:
+    """A free TCP port on loopback (tests and the benchmark start servers side by side)."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def wait_ready(url: str, timeout: float, procs: List[subprocess.Popen]) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

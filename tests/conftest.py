@@ -2,8 +2,6 @@
 demo web server, started once per test session on free ports with a fresh SQLite tracker store,
 talked to over HTTP like any client. Unit tests never start them."""
 import json
-import os
-import socket
 import sys
 import tempfile
 import time
@@ -22,12 +20,6 @@ from tests.fakes import Recorder  # noqa: E402
 TELEGRAM_TOKEN = "123456:TEST-token"
 TELEGRAM_SECRET = "s3cr3t-webhook-token"
 TWILIO_SID, TWILIO_TOKEN, TWILIO_NUMBER = "AC" + "1" * 32, "twilio-auth-token", "whatsapp:+390000000000"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Bot:
@@ -92,16 +84,16 @@ def fake_twilio():
 @pytest.fixture(scope="session")
 def bot(fake_telegram, fake_twilio):
     tmp = Path(tempfile.mkdtemp(prefix="sv-conv-"))
-    rasa_port = free_port()
+    rasa_port = run.free_port()
     env = {
         "TELEGRAM_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET, "TELEGRAM_BOT_NAME": "sportello_test_bot",
         "TELEGRAM_API_URL": fake_telegram.url, "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/telegram/webhook",
         "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_WHATSAPP_NUMBER": TWILIO_NUMBER,
         "TWILIO_API_URL": fake_twilio.url, "TWILIO_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/twilio/webhook",
-        "SV_RASA_PORT": str(rasa_port), "SV_ACTIONS_PORT": str(free_port()), "SV_WEB_PORT": str(free_port()),
+        "SV_RASA_PORT": str(rasa_port), "SV_ACTIONS_PORT": str(run.free_port()), "SV_WEB_PORT": str(run.free_port()),
         "SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
         "SV_DATABASE_URL": f"sqlite:///{tmp}/sportello.db",
-        "SV_CONSOLE_PORT": str(free_port()),
+        "SV_CONSOLE_PORT": str(run.free_port()),
     }
     from assistant.directory import loader
     loader.load(env["SV_DATABASE_URL"])

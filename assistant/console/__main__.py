@@ -61,7 +61,13 @@ def main(argv=None) -> int:
                 except Exception:  # a purge failure must not stop the console
                     logging.getLogger(__name__).exception("retention purge failed")
                 await asyncio.sleep(24 * 3600)
-        app.add_task(every_day())
+        app.ctx.retention = asyncio.ensure_future(every_day())
+
+    @app.before_server_stop
+    async def stop_retention(app, _loop):
+        task = getattr(app.ctx, "retention", None)
+        if task is not None:
+            task.cancel()
 
     app.run(host=s.host, port=args.port or s.console_port, access_log=False, workers=1)
     return 0

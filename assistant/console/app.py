@@ -19,7 +19,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sqlalchemy import delete, func, select
 
-from assistant import db, settings
+from assistant import db
 from assistant.handoff import models as hm
 from assistant.handoff import service
 

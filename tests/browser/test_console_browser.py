@@ -1,7 +1,6 @@
 """The operator console in a real browser: login, queue, transcript (keyboard only), screenshot."""
 import re
 import uuid
-from pathlib import Path
 
 import pytest
 

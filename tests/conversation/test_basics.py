@@ -1,5 +1,4 @@
 """First conversation, safety and bad requests, over the REST channel of the real server."""
-import json
 import time
 
 import pytest

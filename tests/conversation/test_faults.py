@@ -1,6 +1,4 @@
 """Faults: the action server goes down and comes back; the answer is never silence."""
-import time
-import urllib.request
 
 from tests.conftest import run
 

@@ -4,10 +4,11 @@ import asyncio
 import itertools
 import json
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 
 import aiohttp
-import pytest
 from twilio.request_validator import RequestValidator
 
 from tests.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN, TWILIO_NUMBER, TWILIO_TOKEN
@@ -40,7 +41,6 @@ def tg_post(bot, update, secret=TELEGRAM_SECRET):
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    import urllib.request
     req = urllib.request.Request(bot.base + "/webhooks/telegram/webhook", data=json.dumps(update).encode(),
                                  headers=headers)
     try:
@@ -147,7 +147,6 @@ def wa_post(bot, sender, body="", media=0, sign=True):
         headers["X-Twilio-Signature"] = RequestValidator(TWILIO_TOKEN).compute_signature(url, params)
     else:
         headers["X-Twilio-Signature"] = "forged"
-    import urllib.request
     req = urllib.request.Request(url, data=urllib.parse.urlencode(params).encode(), headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
