@@ -60,3 +60,75 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+class TcpProxy:
+    """A TCP forwarder on loopback between the assistant and a real server (PostgreSQL), that a
+    test can cut (every connection closed, new ones refused) and restore on the same port: a
+    database that is briefly unreachable, without touching the shared server itself."""
+
+    def __init__(self, target_host: str, target_port: int):
+        import asyncio
+        import socket
+        self.target = (target_host, target_port)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.loop = asyncio.new_event_loop()
+        self.server = None
+        self.writers: set = set()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.restore()
+
+    def _call(self, coro):
+        import asyncio
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
+
+    async def _pipe(self, reader, writer):
+        try:
+            while True:
+                data = await reader.read(65536)
+                if not data:
+                    break
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    async def _handle(self, client_reader, client_writer):
+        import asyncio
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            client_writer.close()
+            return
+        self.writers |= {client_writer, up_writer}
+        await asyncio.gather(self._pipe(client_reader, up_writer), self._pipe(up_reader, client_writer))
+        self.writers -= {client_writer, up_writer}
+
+    async def _start(self):
+        import asyncio
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", self.port, reuse_address=True)
+
+    async def _cut(self):
+        self.server.close()
+        for writer in list(self.writers):
+            writer.transport.abort()
+        self.writers.clear()
+        await self.server.wait_closed()
+        self.server = None
+
+    def restore(self) -> None:
+        if self.server is None:
+            self._call(self._start())
+
+    def cut(self) -> None:
+        if self.server is not None:
+            self._call(self._cut())
+
+    def stop(self) -> None:
+        self.cut()
+        self.loop.call_soon_threadsafe(self.loop.stop)
