@@ -23,6 +23,7 @@ validate: setup
 	@.venv/bin/rasa data validate --fail-on-warnings --data data/nlu data/rules data/stories --domain domain --config config.yml
 
 bench: train
+	@bash scripts/debian_tool.sh /usr/sbin/nginx nginx-light
 	@$(PY) scripts/bench.py
 
 clean:

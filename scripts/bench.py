@@ -5,7 +5,13 @@
 2. Load: N concurrent scripted Italian conversations (knowledge and triage turns) over REST, with an
    asyncio client on aiohttp, against our bot in two set-ups started side by side in one run:
    - single:     the default `make run` process (SQLite tracker store, in-memory lock store);
-   - production: PostgreSQL tracker store, Redis lock store, 2 Sanic workers (SANIC_WORKERS=2).
+   - production: the tested production set-up (tests/replicas): 2 Rasa replicas behind Debian's
+                 nginx configured from deploy/nginx.conf, PostgreSQL tracker store and tables,
+                 Redis lock store, one action server.
+   Two load models at each level of concurrency:
+   - stress: each conversation sends its next message as soon as it has the answer (no pause);
+   - paced:  each person pauses between turns as if reading and typing (SV_BENCH_PAUSE seconds,
+             1-3 s by default), the realistic case for "N concurrent conversations".
    Prints p50/p95/p99 latency, throughput, errors, peak RSS and ready time per set-up, the
    throughput ratio; writes results/bench.json and results/bench.png (latency vs concurrency).
 """
@@ -28,10 +34,12 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
+import lb  # noqa: E402
 import run  # noqa: E402
 
 CONCURRENCY = [int(x) for x in os.environ.get("SV_BENCH_CONCURRENCY", "1,5,10,20").split(",")]
 SECONDS = float(os.environ.get("SV_BENCH_SECONDS", "20"))
+PAUSE = tuple(float(x) for x in os.environ.get("SV_BENCH_PAUSE", "1,3").split(","))
 PG_ADMIN_URL = os.environ.get("SV_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_DB = "sportello_bench"
 SCRIPT = ["ciao", "cos'è l'ammonimento?", "sì", "il mio ex mi perseguita", "no", "Pinerolo",
@@ -116,10 +124,13 @@ def tree_rss_mb(pids: List[int]) -> float:
     return total / 1024
 
 
-async def conversation(session, url: str, deadline: float, latencies: List[float], errors: List[str]):
+async def conversation(session, url: str, deadline: float, latencies: List[float], errors: List[str],
+                       paced: bool, rng: random.Random):
     sender = "bench-" + uuid.uuid4().hex[:12]
     while time.monotonic() < deadline:
         for text in SCRIPT:
+            if paced:
+                await asyncio.sleep(rng.uniform(*PAUSE))
             if time.monotonic() >= deadline:
                 return
             t0 = time.perf_counter()
@@ -134,16 +145,18 @@ async def conversation(session, url: str, deadline: float, latencies: List[float
         sender = "bench-" + uuid.uuid4().hex[:12]
 
 
-async def load(url: str, users: int) -> Dict:
+async def load(url: str, users: int, paced: bool = False) -> Dict:
     latencies: List[float] = []
     errors: List[str] = []
     started = time.monotonic()
     deadline = started + SECONDS
+    rng = random.Random(users)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120),
                                      connector=aiohttp.TCPConnector(limit=users * 2)) as session:
-        await asyncio.gather(*(conversation(session, url, deadline, latencies, errors) for _ in range(users)))
+        await asyncio.gather(*(conversation(session, url, deadline, latencies, errors, paced, rng)
+                               for _ in range(users)))
     elapsed = time.monotonic() - started
-    return {"users": users, "requests": len(latencies), "errors": len(errors),
+    return {"users": users, "model": "paced" if paced else "stress", "requests": len(latencies), "errors": len(errors),
             "throughput_rps": len(latencies) / elapsed, "p50_ms": percentile(latencies, 50),
             "p95_ms": percentile(latencies, 95), "p99_ms": percentile(latencies, 99)}
 
@@ -158,16 +171,30 @@ def ensure_pg_database() -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
 
 
-def bench_setup(name: str, env_extra: Dict[str, str]) -> Dict:
+def bench_setup(name: str, env_extra: Dict[str, str], replicas: int = 1) -> Dict:
+    """Start the set-up (action server, `replicas` Rasa servers, nginx in front when more than one),
+    measure every level of concurrency in both load models, stop it."""
     tmp = Path(tempfile.mkdtemp(prefix=f"sv-bench-{name}-"))
-    env = {"SV_RASA_PORT": str(run.free_port()), "SV_ACTIONS_PORT": str(run.free_port()),
-           "SV_WEB_PORT": str(run.free_port()), "SV_CONSOLE_PORT": str(run.free_port()), **env_extra}
+    env = {"SV_ACTIONS_PORT": str(run.free_port()), **env_extra}
+    token = uuid.uuid4().hex
     started = time.monotonic()
-    procs = run.start(env_extra=env, log_dir=tmp, token=uuid.uuid4().hex, only=["actions", "rasa"])
-    base = f"http://127.0.0.1:{env['SV_RASA_PORT']}"
+    procs = run.start(env_extra=env, log_dir=tmp, token=token, only=["actions"])
+    ports = [run.free_port() for _ in range(replicas)]
+    for n, port in enumerate(ports):
+        (tmp / f"rasa{n}").mkdir()
+        procs[f"rasa{n}"] = run.start(env_extra={**env, "SV_RASA_PORT": str(port)}, log_dir=tmp / f"rasa{n}",
+                                      token=token, only=["rasa"])["rasa"]
+    if replicas > 1:
+        front = run.free_port()
+        procs["nginx"] = lb.start_nginx(tmp, front, ports)
+    else:
+        front = ports[0]
+    base = f"http://127.0.0.1:{front}"
     try:
-        ready = run.wait_ready(f"{base}/webhooks/rest/", 300, list(procs.values())) and \
-            run.wait_ready(f"http://127.0.0.1:{env['SV_ACTIONS_PORT']}/health", 60, list(procs.values()))
+        alive = list(procs.values())
+        ready = all(run.wait_ready(f"http://127.0.0.1:{p}/webhooks/rest/", 300, alive) for p in ports) and \
+            run.wait_ready(f"http://127.0.0.1:{env['SV_ACTIONS_PORT']}/health", 60, alive) and \
+            run.wait_ready(f"{base}/webhooks/rest/", 30, alive)
         if not ready:
             raise SystemExit(f"{name}: servers did not start (logs in {tmp})")
         ready_s = time.monotonic() - started
@@ -183,14 +210,16 @@ def bench_setup(name: str, env_extra: Dict[str, str]) -> Dict:
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         levels = []
-        for users in CONCURRENCY:
-            result = asyncio.run(load(base + "/webhooks/rest/webhook", users))
-            levels.append(result)
-            print(f"  {name:10} users={users:3} rps={result['throughput_rps']:6.1f} p50={result['p50_ms']:6.0f} ms "
-                  f"p95={result['p95_ms']:6.0f} ms p99={result['p99_ms']:6.0f} ms errors={result['errors']}", flush=True)
+        for paced in (False, True):
+            for users in CONCURRENCY:
+                result = asyncio.run(load(base + "/webhooks/rest/webhook", users, paced))
+                levels.append(result)
+                print(f"  {name:10} {result['model']:6} users={users:3} rps={result['throughput_rps']:6.1f} "
+                      f"p50={result['p50_ms']:6.0f} ms p95={result['p95_ms']:6.0f} ms p99={result['p99_ms']:6.0f} ms "
+                      f"errors={result['errors']}", flush=True)
         stop.set()
         sampler.join()
-        return {"name": name, "ready_s": ready_s, "peak_rss_mb": peak["mb"], "levels": levels}
+        return {"name": name, "replicas": replicas, "ready_s": ready_s, "peak_rss_mb": peak["mb"], "levels": levels}
     finally:
         run.stop(procs)
 
@@ -199,17 +228,20 @@ def plot(results: List[Dict], path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
     for r in results:
-        users = [lv["users"] for lv in r["levels"]]
-        ax1.plot(users, [lv["p95_ms"] for lv in r["levels"]], marker="o", label=f"{r['name']} p95")
-        ax1.plot(users, [lv["p50_ms"] for lv in r["levels"]], marker=".", linestyle="--", label=f"{r['name']} p50")
-        ax2.plot(users, [lv["throughput_rps"] for lv in r["levels"]], marker="o", label=r["name"])
+        for model, style in (("stress", "-"), ("paced", ":")):
+            lv = [x for x in r["levels"] if x["model"] == model]
+            users = [x["users"] for x in lv]
+            ax1.plot(users, [x["p95_ms"] for x in lv], marker="o", linestyle=style, label=f"{r['name']} {model} p95")
+            if model == "stress":
+                ax2.plot(users, [x["throughput_rps"] for x in lv], marker="o", label=r["name"])
     ax1.set_xlabel("concurrent conversations")
-    ax1.set_ylabel("latency (ms)")
-    ax1.axhline(200, color="grey", linewidth=0.8, linestyle=":")
-    ax1.legend()
-    ax2.set_xlabel("concurrent conversations")
+    ax1.set_ylabel("p95 latency (ms)")
+    ax1.set_yscale("log")
+    ax1.axhline(200, color="grey", linewidth=0.8, linestyle="--")
+    ax1.legend(fontsize=8)
+    ax2.set_xlabel("concurrent conversations (stress: no pause between turns)")
     ax2.set_ylabel("messages per second")
     ax2.legend()
     fig.suptitle("Sportello Vittime: REST latency and throughput (2 cores)")
@@ -230,23 +262,29 @@ def main() -> int:
 
     print("==> load", flush=True)
     pg = ensure_pg_database()
+    from assistant.directory import loader
+    loader.load(pg)
     results = [
         bench_setup("single", {"SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
                                "SV_DATABASE_URL": f"sqlite:///{tmp}/dir.db"}),
-        bench_setup("production", {"SV_TRACKER_URL": pg, "SV_DATABASE_URL": f"sqlite:///{tmp}/dir.db",
-                                   "SV_LOCK_STORE": "redis", "SANIC_WORKERS": "2"}),
+        bench_setup("production", {"SV_TRACKER_URL": pg, "SV_DATABASE_URL": pg, "SV_LOCK_STORE": "redis"},
+                    replicas=2),
     ]
     report["setups"] = results
-    best = {r["name"]: max(lv["throughput_rps"] for lv in r["levels"]) for r in results}
+    best = {r["name"]: max(lv["throughput_rps"] for lv in r["levels"] if lv["model"] == "stress") for r in results}
     report["throughput_ratio"] = best["production"] / best["single"] if best["single"] else None
     (out_dir / "bench.json").write_text(json.dumps(report, indent=2))
     plot(results, out_dir / "bench.png")
     print("\n==> summary")
     print(f"  training: {report['last_training_s']} s (last `make train`)")
     for r in results:
-        at10 = next((lv for lv in r["levels"] if lv["users"] == 10), r["levels"][-1])
+        def at(model, users=10):
+            return next((lv for lv in r["levels"] if lv["model"] == model and lv["users"] == users), None)
+        stress, paced = at("stress"), at("paced")
         print(f"  {r['name']:10} ready {r['ready_s']:.0f} s, peak RSS {r['peak_rss_mb']:.0f} MB, "
-              f"max {best[r['name']]:.1f} msg/s, p95 at {at10['users']} users {at10['p95_ms']:.0f} ms")
+              f"max {best[r['name']]:.1f} msg/s; p95 at 10 conversations: "
+              f"{paced['p95_ms'] if paced else float('nan'):.0f} ms paced, "
+              f"{stress['p95_ms'] if stress else float('nan'):.0f} ms stress")
     print(f"  throughput ratio production/single: {report['throughput_ratio']:.2f}")
     print(f"  written: {out_dir / 'bench.json'}, {out_dir / 'bench.png'}")
     return 0

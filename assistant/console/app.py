@@ -31,6 +31,19 @@ SESSION_IDLE, SESSION_MAX = dt.timedelta(minutes=30), dt.timedelta(hours=8)
 STATUS_LABELS = {hm.OPEN: "aperta", hm.IN_PROGRESS: "in carico", hm.CLOSED: "chiusa"}
 HASHER = PasswordHasher()
 
+# Times are stored in UTC and shown to operators in the region's time zone.
+CONSOLE_TIMEZONE = "Europe/Rome"
+
+
+def local_time(value: dt.datetime, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """A stored (naive, UTC) time as the operators read it, e.g. '24/11/2026 20:05'."""
+    try:
+        from zoneinfo import ZoneInfo
+        return value.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(CONSOLE_TIMEZONE)).strftime(fmt)
+    except Exception:  # no time-zone data on the system: say which time it is
+        return value.strftime(fmt) + " UTC"
+
+
 _templates = Environment(loader=FileSystemLoader(HERE / "templates"),
                          autoescape=select_autoescape(["html"], default=True))
 
@@ -192,7 +205,7 @@ def create_app(url: Optional[str] = None, rasa: Optional[service.RasaApi] = None
                 query = query.where(hm.Handoff.status == status)
             if request.args.get("mie") == "1":
                 query = query.where(hm.Handoff.assignee_id == request.ctx.user["operator_id"])
-            rows = [{"id": h.id, "created": h.created.strftime("%d/%m/%Y %H:%M"), "channel": h.channel,
+            rows = [{"id": h.id, "created": local_time(h.created), "channel": h.channel,
                      "status": STATUS_LABELS[h.status], "assignee": h.assignee.username if h.assignee else "",
                      "contact": h.contact or ""} for h in session.execute(query.limit(500)).scalars()]
         return render("queue.html", user=request.ctx.user, rows=rows, status=status, labels=STATUS_LABELS)
@@ -203,10 +216,10 @@ def create_app(url: Optional[str] = None, rasa: Optional[service.RasaApi] = None
             if h is None:
                 return None
             return {"id": h.id, "conversation_id": h.conversation_id, "channel": h.channel,
-                    "created": h.created.strftime("%d/%m/%Y %H:%M"), "summary": h.summary, "contact": h.contact,
+                    "created": local_time(h.created), "summary": h.summary, "contact": h.contact,
                     "status": h.status, "status_label": STATUS_LABELS[h.status],
                     "assignee": h.assignee.username if h.assignee else None,
-                    "notes": [{"at": n.created.strftime("%d/%m/%Y %H:%M"), "author": n.author.username,
+                    "notes": [{"at": local_time(n.created), "author": n.author.username,
                                "text": n.text} for n in h.notes]}
 
     async def view(request: Request, handoff_id: int, reveal: bool = False, message: str = ""):
@@ -316,7 +329,7 @@ def create_app(url: Optional[str] = None, rasa: Optional[service.RasaApi] = None
     @login_required(role=hm.SUPERVISOR)
     async def audit_log(request: Request):
         with db.session_scope(url) as session:
-            rows = [{"at": a.at.strftime("%d/%m/%Y %H:%M:%S"), "operator": a.operator, "action": a.action,
+            rows = [{"at": local_time(a.at, "%d/%m/%Y %H:%M:%S"), "operator": a.operator, "action": a.action,
                      "target": a.target, "reason": a.reason or ""}
                     for a in session.execute(select(hm.AuditEntry).order_by(hm.AuditEntry.at.desc()).limit(1000)).scalars()]
         return render("audit.html", user=request.ctx.user, rows=rows)

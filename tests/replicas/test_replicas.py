@@ -1,6 +1,6 @@
 """The production set-up on real services: 2 Rasa replicas and one action server on the local
 PostgreSQL (tracker store and our tables, migrated with Alembic) and Redis (lock store), behind
-Debian's nginx configured from `deploy/nginx.conf`.
+Debian's nginx configured from `deploy/nginx.conf` (scripts/lb.py).
 
 - 64 concurrent conversations x 20 turns over REST through nginx; one replica is killed (SIGKILL)
   mid-run. Every conversation goes on on the other replica, and the tracker store holds every user
@@ -15,7 +15,6 @@ fails, it is not skipped.
 import asyncio
 import json
 import os
-import re
 import signal
 import subprocess
 import tempfile
@@ -28,7 +27,8 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from tests.conftest import ROOT, run
+from tests.conftest import ROOT, run  # also puts scripts/ on the path
+import lb  # noqa: E402,I001  (scripts/lb.py)
 from tests.fakes import TcpProxy
 
 PG_HOST, PG_PORT = "127.0.0.1", int(os.environ.get("SV_TEST_PG_PORT", "5432"))
@@ -48,32 +48,6 @@ def script(i: int):
             "che diritti ha la persona offesa?", "cos'è l'ordine di protezione?", "e il risarcimento?",
             "sono straniera, posso avere un permesso di soggiorno?", "cos'è il codice rosso?", "ok",
             "cerco un centro antiviolenza", "no", "mi picchia", COMUNI[(i + 3) % len(COMUNI)], "grazie, ciao"]
-
-
-def nginx_conf(tmp: Path, listen: int, replicas) -> Path:
-    """deploy/nginx.conf with the replicas' loopback ports and a free port: the tested configuration
-    is the deployed one."""
-    deployed = (ROOT / "deploy" / "nginx.conf").read_text()
-    server_line = re.compile(r"^(\s*)server rasa:5005(.*);$", re.M)
-    assert len(server_line.findall(deployed)) == 2, "deploy/nginx.conf: one replica line per upstream expected"
-    body = server_line.sub(lambda m: "\n".join(f"{m.group(1)}server 127.0.0.1:{p}{m.group(2)};" for p in replicas),
-                           deployed)
-    body = body.replace("listen 80;", f"listen 127.0.0.1:{listen};")
-    temp = "\n".join(f"    {kind}_temp_path {tmp}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    conf = tmp / "nginx.conf"
-    conf.write_text(f"""worker_processes 1;
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/nginx-error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    log_format upstream '$msec $request_method $uri $status $upstream_addr $request_time';
-    access_log {tmp}/nginx-access.log upstream;
-{temp}
-{body}
-}}
-""")
-    return conf
 
 
 class Cluster:
@@ -117,10 +91,7 @@ def cluster():
         c.procs[f"rasa{n}"] = run.start(env_extra={**c.env, "SV_RASA_PORT": str(port)}, log_dir=c.tmp / f"rasa{n}",
                                         token=c.token, only=["rasa"])["rasa"]
     c.lb_port = run.free_port()
-    conf = nginx_conf(c.tmp, c.lb_port, c.ports)
-    c.procs["nginx"] = subprocess.Popen(["/usr/sbin/nginx", "-c", str(conf), "-p", str(c.tmp)],
-                                        stdout=open(c.tmp / "nginx-out.log", "ab"), stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+    c.procs["nginx"] = lb.start_nginx(c.tmp, c.lb_port, c.ports)
     c.base = f"http://127.0.0.1:{c.lb_port}"
     procs = list(c.procs.values())
     ok = all(run.wait_ready(f"http://127.0.0.1:{p}/webhooks/rest/", 300, procs) for p in c.ports) and \

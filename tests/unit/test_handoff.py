@@ -79,3 +79,9 @@ def test_transcript_redacts_only_the_person():
     lines = service.transcript(tracker)
     assert lines[0]["text"] == "il mio numero è [telefono]" and "800 91 91 08" in lines[1]["text"]
     assert service.transcript(tracker, reveal=True)[0]["text"].endswith("333 1234567")
+
+
+def test_console_shows_times_in_the_regions_time_zone():
+    from assistant.console.app import local_time
+    assert local_time(dt.datetime(2026, 11, 24, 19, 5)) == "24/11/2026 20:05"  # CET, UTC+1
+    assert local_time(dt.datetime(2026, 7, 1, 23, 30), "%d/%m/%Y %H:%M:%S") == "02/07/2026 01:30:00"  # CEST
