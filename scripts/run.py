@@ -113,7 +113,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     procs = start(token=token)
     try:
-        print("==> starting (the Rasa server needs about 30-60 s to load the model)...", flush=True)
+        print("==> starting (the Rasa server needs about 25 s to load the model)...", flush=True)
         base = f"http://{s.host}:{s.rasa_port}"
         if not wait_ready(f"{base}/webhooks/rest/", 300, list(procs.values())):
             print("error: the Rasa server did not start; see the messages above", file=sys.stderr)
