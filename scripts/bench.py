@@ -1,5 +1,6 @@
 """`make bench`: figures, not pass/fail.
 
+0. Training from scratch (empty Rasa cache), as a fresh clone pays it.
 1. Directory: resolution + nearest service for all 1180 comuni and 1,000 misspellings (accuracy,
    p50/p99 time per lookup).
 2. Load: N concurrent scripted Italian conversations (knowledge and triage turns) over REST, with an
@@ -8,7 +9,8 @@
    - production: the tested production set-up (tests/replicas): 2 Rasa replicas behind Debian's
                  nginx configured from deploy/nginx.conf, PostgreSQL tracker store and tables,
                  Redis lock store, one action server.
-   Two load models at each level of concurrency:
+   Both are started (one after the other, for the ready time), then measured in turn at each level,
+   so that the shared machine's slower or faster spells affect both alike. Two load models:
    - stress: each conversation sends its next message as soon as it has the answer (no pause);
    - paced:  each person pauses between turns as if reading and typing (SV_BENCH_PAUSE seconds,
              1-3 s by default), the realistic case for "N concurrent conversations".
@@ -21,6 +23,7 @@ import asyncio
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import threading
@@ -101,8 +104,21 @@ def bench_directory(db_url: str) -> Dict:
             "misspelling_ms_p99": percentile(typo_times, 99)}
 
 
+def bench_training(tmp: Path) -> float:
+    """`rasa train` as `make train` runs it, but with an empty cache: the time a fresh clone pays."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from train_if_changed import TRAINING_DATA
+    cmd = [str(run.VENV_BIN / "rasa"), "train", "--data", *TRAINING_DATA, "--domain", "domain", "--config",
+           "config.yml", "--out", str(tmp / "model"), "--fixed-model-name", "bench"]
+    started = time.monotonic()
+    subprocess.run(cmd, cwd=ROOT, env=run.child_env({"RASA_CACHE_DIRECTORY": str(tmp / "rasa-cache")}),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.monotonic() - started
+
+
 # -- 2. load ---------------------------------------------------------------------------------------
-def tree_rss_mb(pids: List[int]) -> float:
+def _tree(pids: List[int]) -> List[int]:
+    """The processes and all their descendants."""
     children: Dict[int, List[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -111,10 +127,17 @@ def tree_rss_mb(pids: List[int]) -> float:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(int(entry.name))
-    total, stack = 0, list(pids)
+    found, stack = [], list(pids)
     while stack:
         pid = stack.pop()
+        found.append(pid)
         stack.extend(children.get(pid, []))
+    return found
+
+
+def tree_rss_mb(pids: List[int]) -> float:
+    total = 0
+    for pid in _tree(pids):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -122,6 +145,25 @@ def tree_rss_mb(pids: List[int]) -> float:
         except OSError:
             pass
     return total / 1024
+
+
+def tree_cpu_s(pids: List[int]) -> float:
+    """CPU seconds (user + system) used so far by the processes and their descendants."""
+    ticks = 0
+    for pid in _tree(pids):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> tuple:
+    """(busy, total) CPU time of the whole machine from /proc/stat, in ticks."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
 
 
 async def conversation(session, url: str, deadline: float, latencies: List[float], errors: List[str],
@@ -171,57 +213,74 @@ def ensure_pg_database() -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
 
 
-def bench_setup(name: str, env_extra: Dict[str, str], replicas: int = 1) -> Dict:
-    """Start the set-up (action server, `replicas` Rasa servers, nginx in front when more than one),
-    measure every level of concurrency in both load models, stop it."""
-    tmp = Path(tempfile.mkdtemp(prefix=f"sv-bench-{name}-"))
-    env = {"SV_ACTIONS_PORT": str(run.free_port()), **env_extra}
-    token = uuid.uuid4().hex
-    started = time.monotonic()
-    procs = run.start(env_extra=env, log_dir=tmp, token=token, only=["actions"])
-    ports = [run.free_port() for _ in range(replicas)]
-    for n, port in enumerate(ports):
-        (tmp / f"rasa{n}").mkdir()
-        procs[f"rasa{n}"] = run.start(env_extra={**env, "SV_RASA_PORT": str(port)}, log_dir=tmp / f"rasa{n}",
-                                      token=token, only=["rasa"])["rasa"]
-    if replicas > 1:
-        front = run.free_port()
-        procs["nginx"] = lb.start_nginx(tmp, front, ports)
-    else:
-        front = ports[0]
-    base = f"http://127.0.0.1:{front}"
-    try:
-        alive = list(procs.values())
+class SetUp:
+    """One set-up of the bot: action server, `replicas` Rasa servers, nginx in front when more than one."""
+
+    def __init__(self, name: str, env_extra: Dict[str, str], replicas: int = 1):
+        self.name, self.replicas, self.levels = name, replicas, []
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"sv-bench-{name}-"))
+        self.env = {"SV_ACTIONS_PORT": str(run.free_port()), **env_extra}
+        self.procs: Dict = {}
+        self.peak_rss_mb = 0.0
+
+    def start(self) -> None:
+        token = uuid.uuid4().hex
+        started = time.monotonic()
+        self.procs = run.start(env_extra=self.env, log_dir=self.tmp, token=token, only=["actions"])
+        ports = [run.free_port() for _ in range(self.replicas)]
+        for n, port in enumerate(ports):
+            (self.tmp / f"rasa{n}").mkdir()
+            self.procs[f"rasa{n}"] = run.start(env_extra={**self.env, "SV_RASA_PORT": str(port)},
+                                               log_dir=self.tmp / f"rasa{n}", token=token, only=["rasa"])["rasa"]
+        if self.replicas > 1:
+            front = run.free_port()
+            self.procs["nginx"] = lb.start_nginx(self.tmp, front, ports)
+        else:
+            front = ports[0]
+        self.url = f"http://127.0.0.1:{front}/webhooks/rest/webhook"
+        alive = list(self.procs.values())
         ready = all(run.wait_ready(f"http://127.0.0.1:{p}/webhooks/rest/", 300, alive) for p in ports) and \
-            run.wait_ready(f"http://127.0.0.1:{env['SV_ACTIONS_PORT']}/health", 60, alive) and \
-            run.wait_ready(f"{base}/webhooks/rest/", 30, alive)
+            run.wait_ready(f"http://127.0.0.1:{self.env['SV_ACTIONS_PORT']}/health", 60, alive) and \
+            run.wait_ready(f"http://127.0.0.1:{front}/webhooks/rest/", 30, alive)
         if not ready:
-            raise SystemExit(f"{name}: servers did not start (logs in {tmp})")
-        ready_s = time.monotonic() - started
-        # a short warm-up, then the measured levels; RSS is sampled during the whole run
-        asyncio.run(load(base + "/webhooks/rest/webhook", 2))
-        peak = {"mb": 0.0}
-        stop = threading.Event()
+            raise SystemExit(f"{self.name}: servers did not start (logs in {self.tmp})")
+        self.ready_s = time.monotonic() - started
+        asyncio.run(load(self.url, 2))  # warm-up
+        print(f"  {self.name}: ready in {self.ready_s:.0f} s", flush=True)
+
+    def measure(self, users: int, paced: bool) -> Dict:
+        pids = [p.pid for p in self.procs.values()]
+        peak, stop = {"mb": 0.0}, threading.Event()
 
         def sample():
             while not stop.is_set():
-                peak["mb"] = max(peak["mb"], tree_rss_mb([p.pid for p in procs.values()]))
+                peak["mb"] = max(peak["mb"], tree_rss_mb(pids))
                 time.sleep(0.5)
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        levels = []
-        for paced in (False, True):
-            for users in CONCURRENCY:
-                result = asyncio.run(load(base + "/webhooks/rest/webhook", users, paced))
-                levels.append(result)
-                print(f"  {name:10} {result['model']:6} users={users:3} rps={result['throughput_rps']:6.1f} "
-                      f"p50={result['p50_ms']:6.0f} ms p95={result['p95_ms']:6.0f} ms p99={result['p99_ms']:6.0f} ms "
-                      f"errors={result['errors']}", flush=True)
+        cpu0, (busy0, total0), t0 = tree_cpu_s(pids), machine_busy(), time.monotonic()
+        result = asyncio.run(load(self.url, users, paced))
+        cpu1, (busy1, total1), t1 = tree_cpu_s(pids), machine_busy(), time.monotonic()
         stop.set()
         sampler.join()
-        return {"name": name, "replicas": replicas, "ready_s": ready_s, "peak_rss_mb": peak["mb"], "levels": levels}
-    finally:
-        run.stop(procs)
+        self.peak_rss_mb = max(self.peak_rss_mb, peak["mb"])
+        # cores used by the set-up's own processes (Rasa, actions, nginx), and how busy the whole
+        # machine was (with the load client, PostgreSQL and Redis)
+        result["setup_cores"] = (cpu1 - cpu0) / (t1 - t0)
+        result["machine_busy"] = (busy1 - busy0) / max(1, total1 - total0)
+        self.levels.append(result)
+        print(f"  {self.name:10} {result['model']:6} users={users:3} rps={result['throughput_rps']:6.1f} "
+              f"p50={result['p50_ms']:6.0f} ms p95={result['p95_ms']:6.0f} ms p99={result['p99_ms']:6.0f} ms "
+              f"errors={result['errors']} cores={result['setup_cores']:.2f} "
+              f"machine={100 * result['machine_busy']:.0f}%", flush=True)
+        return result
+
+    def stop(self) -> None:
+        run.stop(self.procs)
+
+    def report(self) -> Dict:
+        return {"name": self.name, "replicas": self.replicas, "ready_s": self.ready_s,
+                "peak_rss_mb": self.peak_rss_mb, "levels": self.levels}
 
 
 def plot(results: List[Dict], path: Path) -> None:
@@ -253,9 +312,11 @@ def main() -> int:
     out_dir = ROOT / "results"
     out_dir.mkdir(exist_ok=True)
     report: Dict = {"concurrency": CONCURRENCY, "seconds_per_level": SECONDS}
-    train_file = ROOT / "models" / ".train_seconds"
-    report["last_training_s"] = float(train_file.read_text()) if train_file.exists() else None
     tmp = Path(tempfile.mkdtemp(prefix="sv-bench-"))
+    if os.environ.get("SV_BENCH_TRAIN", "1") != "0":
+        print("==> training from scratch (empty Rasa cache, into a temporary folder)", flush=True)
+        report["training_s"] = bench_training(tmp)
+        print(f"  {report['training_s']:.0f} s", flush=True)
     print("==> directory: resolution + nearest", flush=True)
     report["directory"] = bench_directory(f"sqlite:///{tmp}/dir.db")
     print(json.dumps(report["directory"], indent=2))
@@ -264,25 +325,39 @@ def main() -> int:
     pg = ensure_pg_database()
     from assistant.directory import loader
     loader.load(pg)
-    results = [
-        bench_setup("single", {"SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
+    setups = [SetUp("single", {"SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
                                "SV_DATABASE_URL": f"sqlite:///{tmp}/dir.db"}),
-        bench_setup("production", {"SV_TRACKER_URL": pg, "SV_DATABASE_URL": pg, "SV_LOCK_STORE": "redis"},
-                    replicas=2),
-    ]
+              SetUp("production", {"SV_TRACKER_URL": pg, "SV_DATABASE_URL": pg, "SV_LOCK_STORE": "redis"},
+                    replicas=2)]
+    try:
+        # started one after the other (ready time alone), then measured turn by turn at each level,
+        # so that a slower or faster spell of the shared machine affects both alike
+        for setup in setups:
+            setup.start()
+        for paced in (False, True):
+            for users in CONCURRENCY:
+                for setup in setups:
+                    setup.measure(users, paced)
+    finally:
+        for setup in setups:
+            setup.stop()
+    results = [setup.report() for setup in setups]
     report["setups"] = results
     best = {r["name"]: max(lv["throughput_rps"] for lv in r["levels"] if lv["model"] == "stress") for r in results}
     report["throughput_ratio"] = best["production"] / best["single"] if best["single"] else None
     (out_dir / "bench.json").write_text(json.dumps(report, indent=2))
     plot(results, out_dir / "bench.png")
     print("\n==> summary")
-    print(f"  training: {report['last_training_s']} s (last `make train`)")
+    if "training_s" in report:
+        print(f"  training from scratch: {report['training_s']:.0f} s")
     for r in results:
         def at(model, users=10):
             return next((lv for lv in r["levels"] if lv["model"] == model and lv["users"] == users), None)
         stress, paced = at("stress"), at("paced")
+        top = max((lv for lv in r["levels"] if lv["model"] == "stress"), key=lambda lv: lv["throughput_rps"])
         print(f"  {r['name']:10} ready {r['ready_s']:.0f} s, peak RSS {r['peak_rss_mb']:.0f} MB, "
-              f"max {best[r['name']]:.1f} msg/s; p95 at 10 conversations: "
+              f"max {best[r['name']]:.1f} msg/s using {top['setup_cores']:.2f} cores "
+              f"(machine {100 * top['machine_busy']:.0f}% busy); p95 at 10 conversations: "
               f"{paced['p95_ms'] if paced else float('nan'):.0f} ms paced, "
               f"{stress['p95_ms'] if stress else float('nan'):.0f} ms stress")
     print(f"  throughput ratio production/single: {report['throughput_ratio']:.2f}")
