@@ -5,12 +5,8 @@ send a short apology with 112 and 1522 and a hint to try again.
 The text is the domain response `utter_technical_problem`, read from the running model's domain
 (a fixed Italian text is the last resort when even that is unavailable).
 
-A database error must reach this guard. Rasa wraps every tracker store in a `FailSafeTrackerStore`
-that, when the database fails, silently starts a new empty conversation in memory: the person would
-get answers that ignore what they said (the danger question asked again, a form lost) and the turn
-would never be stored. :func:`strict_tracker_store` removes that wrapper, so the turn fails
-visibly, the person gets the apology with 112/1522, and the stored conversation goes on as it was
-when the database is back.
+A database error reaches this guard: `rasa_fixes` removes Rasa's silent in-memory fallback, so the
+turn fails and the person gets the apology with 112/1522 instead of answers that ignore what they said.
 """
 from __future__ import annotations
 
@@ -38,17 +34,6 @@ def _agent() -> Optional[Any]:
     return None
 
 
-def strict_tracker_store(agent: Any) -> None:
-    """Use the configured tracker store itself, without Rasa's in-memory fallback (idempotent)."""
-    from rasa.core.tracker_store import FailSafeTrackerStore
-    store = getattr(agent, "tracker_store", None)
-    if isinstance(store, FailSafeTrackerStore):
-        agent.tracker_store = store._tracker_store  # pinned Rasa 3.6: the wrapped primary store
-    processor = getattr(agent, "processor", None)
-    if processor is not None and isinstance(processor.tracker_store, FailSafeTrackerStore):
-        processor.tracker_store = processor.tracker_store._tracker_store
-
-
 def _text(agent: Any) -> str:
     try:
         return agent.domain.responses[RESPONSE][0]["text"].strip()
@@ -73,9 +58,6 @@ async def _answered_or_paused(agent: Any, sender_id: str) -> bool:
 def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
     async def handle(message: UserMessage) -> None:
         failed = False
-        agent = _agent()
-        if agent is not None:
-            strict_tracker_store(agent)
         try:
             await on_new_message(message)
         except Exception:  # noqa: BLE001 - whatever broke, the person must get an answer
@@ -83,6 +65,7 @@ def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable
             failed = True
         if not failed and getattr(message.output_channel, "messages", None):
             return  # a collecting channel (REST) already holds the answer: no extra read
+        agent = _agent()
         try:
             if not failed and agent is not None and await _answered_or_paused(agent, message.sender_id):
                 return
