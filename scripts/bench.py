@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 import lb  # noqa: E402
 import run  # noqa: E402
+from train_if_changed import TRAINING_DATA  # noqa: E402
 
 CONCURRENCY = [int(x) for x in os.environ.get("SV_BENCH_CONCURRENCY", "1,5,10,20").split(",")]
 SECONDS = float(os.environ.get("SV_BENCH_SECONDS", "20"))
@@ -106,8 +107,6 @@ def bench_directory(db_url: str) -> Dict:
 
 def bench_training(tmp: Path) -> float:
     """`rasa train` as `make train` runs it, but with an empty cache: the time a fresh clone pays."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from train_if_changed import TRAINING_DATA
     cmd = [str(run.VENV_BIN / "rasa"), "train", "--data", *TRAINING_DATA, "--domain", "domain", "--config",
            "config.yml", "--out", str(tmp / "model"), "--fixed-model-name", "bench"]
     started = time.monotonic()
@@ -226,22 +225,9 @@ class SetUp:
     def start(self) -> None:
         token = uuid.uuid4().hex
         started = time.monotonic()
-        self.procs = run.start(env_extra=self.env, log_dir=self.tmp, token=token, only=["actions"])
-        ports = [run.free_port() for _ in range(self.replicas)]
-        for n, port in enumerate(ports):
-            (self.tmp / f"rasa{n}").mkdir()
-            self.procs[f"rasa{n}"] = run.start(env_extra={**self.env, "SV_RASA_PORT": str(port)},
-                                               log_dir=self.tmp / f"rasa{n}", token=token, only=["rasa"])["rasa"]
-        if self.replicas > 1:
-            front = run.free_port()
-            self.procs["nginx"] = lb.start_nginx(self.tmp, front, ports)
-        else:
-            front = ports[0]
+        self.procs, ports, front = lb.start_replicas(self.env, self.tmp, token, self.replicas)
         self.url = f"http://127.0.0.1:{front}/webhooks/rest/webhook"
-        alive = list(self.procs.values())
-        ready = all(run.wait_ready(f"http://127.0.0.1:{p}/webhooks/rest/", 300, alive) for p in ports) and \
-            run.wait_ready(f"http://127.0.0.1:{self.env['SV_ACTIONS_PORT']}/health", 60, alive) and \
-            run.wait_ready(f"http://127.0.0.1:{front}/webhooks/rest/", 30, alive)
+        ready = lb.wait_ready(self.procs, ports, self.env["SV_ACTIONS_PORT"], front)
         if not ready:
             raise SystemExit(f"{self.name}: servers did not start (logs in {self.tmp})")
         self.ready_s = time.monotonic() - started

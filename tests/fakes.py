@@ -1,5 +1,7 @@
 """Local fakes of external APIs over real HTTP on loopback: they record what the assistant sends."""
+import asyncio
 import json
+import socket
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -68,8 +70,6 @@ class TcpProxy:
     database that is briefly unreachable, without touching the shared server itself."""
 
     def __init__(self, target_host: str, target_port: int):
-        import asyncio
-        import socket
         self.target = (target_host, target_port)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -82,7 +82,6 @@ class TcpProxy:
         self.restore()
 
     def _call(self, coro):
-        import asyncio
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
 
     async def _pipe(self, reader, writer):
@@ -99,7 +98,6 @@ class TcpProxy:
             writer.close()
 
     async def _handle(self, client_reader, client_writer):
-        import asyncio
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:
@@ -110,7 +108,6 @@ class TcpProxy:
         self.writers -= {client_writer, up_writer}
 
     async def _start(self):
-        import asyncio
         self.server = await asyncio.start_server(self._handle, "127.0.0.1", self.port, reuse_address=True)
 
     async def _cut(self):

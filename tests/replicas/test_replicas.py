@@ -54,7 +54,6 @@ class Cluster:
     def __init__(self):
         self.tmp = Path(tempfile.mkdtemp(prefix="sv-replicas-"))
         self.token = uuid.uuid4().hex
-        self.procs = {}
 
     def log_tail(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-2500:]}" for p in sorted(self.tmp.rglob("*.log")))
@@ -84,19 +83,9 @@ def cluster():
     for cmd in (["-m", "assistant.migrations", "upgrade"], ["-m", "assistant.directory", "load", "--if-changed"]):
         done = subprocess.run([str(run.VENV_BIN / "python"), *cmd], cwd=ROOT, env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr[-2000:]
-    c.ports = [run.free_port(), run.free_port()]
-    c.procs["actions"] = run.start(env_extra=c.env, log_dir=c.tmp, token=c.token, only=["actions"])["actions"]
-    for n, port in enumerate(c.ports):
-        (c.tmp / f"rasa{n}").mkdir()
-        c.procs[f"rasa{n}"] = run.start(env_extra={**c.env, "SV_RASA_PORT": str(port)}, log_dir=c.tmp / f"rasa{n}",
-                                        token=c.token, only=["rasa"])["rasa"]
-    c.lb_port = run.free_port()
-    c.procs["nginx"] = lb.start_nginx(c.tmp, c.lb_port, c.ports)
+    c.procs, c.ports, c.lb_port = lb.start_replicas(c.env, c.tmp, c.token, replicas=2)
     c.base = f"http://127.0.0.1:{c.lb_port}"
-    procs = list(c.procs.values())
-    ok = all(run.wait_ready(f"http://127.0.0.1:{p}/webhooks/rest/", 300, procs) for p in c.ports) and \
-        run.wait_ready(f"http://127.0.0.1:{c.env['SV_ACTIONS_PORT']}/health", 60, procs) and \
-        run.wait_ready(f"{c.base}/webhooks/rest/", 30, procs)
+    ok = lb.wait_ready(c.procs, c.ports, c.env["SV_ACTIONS_PORT"], c.lb_port)
     if not ok:
         run.stop(c.procs)
         c.proxy.stop()
