@@ -138,7 +138,7 @@ def test_no_five_hundred_metres_anywhere_and_one_thousand_in_the_measures():
         plain = normalise(text)
         assert not re.search(r"\b500 metri\b|\bcinquecento metri\b", plain), name
     summary = knowledge.load().topics["misure_cautelari"].summary
-    assert "ad almeno 1.000 metri da te" in summary
+    assert "sempre di almeno 1.000 metri" in summary
     assert any("1.000 metri" in r for r in knowledge.load().topics["misure_cautelari"].references)
 
 
