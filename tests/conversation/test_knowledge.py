@@ -64,6 +64,15 @@ def test_new_topic_reached_by_its_button_under_a_typed_question(bot, sender, key
     assert "Norme verificate a febbraio 2026" in text
 
 
+@pytest.mark.parametrize("key", NEW_TOPICS)
+def test_new_topic_during_triage_then_the_questions_go_on(bot, sender, key):
+    bot.texts(sender, "cerco aiuto vicino a me")
+    assert "cosa è successo" in bot.texts(sender, "no")
+    reply = bot.texts(sender, f"/kb_{key}")
+    assert knowledge.load().topics[key].summary[:60] in reply
+    assert "cosa è successo" in reply  # the triage question is asked again after the answer
+
+
 def test_typed_yes_after_an_answer_gives_the_details(bot, sender):
     bot.texts(sender, "posso avere un avvocato gratis?")
     assert "figli di una persona uccisa" in bot.texts(sender, "sì")
