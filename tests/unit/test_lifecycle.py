@@ -158,6 +158,7 @@ def test_exit_erases_every_event_and_the_handoff_and_says_so(tracker_url, app_db
         assert entry.conversation == service.conversation_ref(sender)
     reply = out.messages[-1]["text"]
     assert "Ho cancellato" in reply and f"n. {number}" in reply and "già aperta" in reply
+    assert "112" in reply and "1522" in reply  # also when the bot is paused and says nothing else
 
 
 def test_exit_recognised_from_the_stored_intent_of_free_text(tracker_url, app_db):
@@ -175,31 +176,42 @@ def test_exit_recognised_from_the_stored_intent_of_free_text(tracker_url, app_db
     assert _all_texts(tracker_url, sender)[1] > 0
 
 
+def _while_a_turn_holds_the_lock(locks, sender, other, turn_work=None):
+    """Run `other()` while a turn holds the conversation's lock; returns the order things happened in."""
+    order = []
+
+    async def scenario():
+        async def turn():
+            async with locks.lock(sender):
+                order.append("turn holds the lock")
+                await asyncio.sleep(0.3)
+                if turn_work:
+                    await turn_work()
+                order.append("turn done")
+
+        async def waiting():
+            await asyncio.sleep(0.05)
+            await other()
+            order.append("other done")
+        await asyncio.gather(turn(), waiting())
+    asyncio.run(scenario())
+    return order
+
+
 def test_erase_waits_for_the_conversations_lock(tmp_path, app_db):
     url = f"sqlite:///{tmp_path}/tracker.db"
     agent = _agent(url)
     sender = "rest:" + uuid.uuid4().hex[:8]
     _save(agent.tracker_store, sender, _session(_now(), ["a"]))
-    order = []
 
-    async def scenario():
-        async def turn():
-            async with agent.lock_store.lock(sender):
-                order.append("turn starts")
-                await asyncio.sleep(0.3)
-                tracker = await agent.tracker_store.retrieve(sender)
-                tracker.update(UserUttered("/exit_chat", {"name": "exit_chat"}, timestamp=_now()))
-                await agent.tracker_store.save(tracker)
-                order.append("turn stored")
-
-        async def erase():
-            await asyncio.sleep(0.05)
-            await lifecycle.erase_conversation(agent, sender)
-            order.append("erased")
-        await asyncio.gather(turn(), erase())
-    asyncio.run(scenario())
-    assert order == ["turn starts", "turn stored", "erased"]
-    assert _all_texts(url, sender) == ([], 0)
+    async def store_the_turn():
+        tracker = await agent.tracker_store.retrieve(sender)
+        tracker.update(UserUttered("/exit_chat", {"name": "exit_chat"}, timestamp=_now()))
+        await agent.tracker_store.save(tracker)
+    order = _while_a_turn_holds_the_lock(agent.lock_store, sender, lambda: lifecycle.erase_conversation(agent, sender),
+                                         store_the_turn)
+    assert order == ["turn holds the lock", "turn done", "other done"]
+    assert _all_texts(url, sender) == ([], 0)  # the turn's own events included
 
 
 def test_console_tables_are_purged_by_their_own_retention(tmp_path):
@@ -245,6 +257,11 @@ def test_the_purge_command_runs_without_the_console(tmp_path):
     assert done.returncode == 0, done.stderr
     assert '"conversations": 1' in done.stdout
     assert _all_texts(tracker_url, "old") == ([], 0) and _all_texts(tracker_url, "new")[1] > 0
+    # and an administrator's erasure of one conversation by its id
+    done = subprocess.run([sys.executable, "-m", "assistant.handoff", "erase", "new"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert _all_texts(tracker_url, "new") == ([], 0)
 
 
 def test_sqlite_deletes_overwrite_the_rows(tmp_path):
@@ -254,3 +271,41 @@ def test_sqlite_deletes_overwrite_the_rows(tmp_path):
     store.engine.dispose()
     asyncio.run(lifecycle.purge_tracker(url, 30, InMemoryLockStore()))
     assert b"parola-segreta-unica" not in (tmp_path / "tracker.db").read_bytes()
+
+
+def test_the_purge_waits_for_rasas_lock_in_redis(tmp_path):
+    """With SV_LOCK_STORE=redis the purge takes the very lock a Rasa replica holds during a turn."""
+    import redis
+    from assistant import settings
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2).ping()
+    except redis.exceptions.ConnectionError as err:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"Redis not reachable: {err}")
+    s = settings.load({"SV_LOCK_STORE": "redis", "SV_REDIS_DB": "3"})
+    rasa_side, purge_side = lifecycle.lock_store(s), lifecycle.lock_store(s)
+    url = f"sqlite:///{tmp_path}/tracker.db"
+    sender = "tg:" + uuid.uuid4().hex[:8]
+    _save(_store(url), sender, _session(_now() - 40 * DAY, ["vecchio"]))
+    order = _while_a_turn_holds_the_lock(rasa_side, sender, lambda: lifecycle.purge_tracker(url, 30, purge_side))
+    assert order == ["turn holds the lock", "turn done", "other done"]
+    assert _all_texts(url, sender) == ([], 0)
+
+
+def test_a_database_made_before_this_revision_is_migrated(tmp_path):
+    from alembic import command
+    from assistant.migrations.__main__ import config
+    url = f"sqlite:///{tmp_path}/old.db"
+    command.upgrade(config(url), "0001")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO operators (username, password_hash, role, created) "
+                             "VALUES ('veterana', 'x', 'operator', '2026-01-01')"))
+    service.ensure_schema(url)
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("operators")}
+    assert {"active", "totp_secret", "totp_confirmed"} <= columns
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT active FROM operators")).scalar_one() in (1, True)
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+    engine.dispose()
