@@ -53,7 +53,9 @@ _STOP = {"a", "al", "alla", "alle", "allo", "ai", "in", "e", "ed", "che", "con",
          "dietro", "angolo", "ma", "perché", "perche", "poi", "da", "dal", "dalla", "mi", "ti", "si", "ci", "lo",
          "la", "le", "il", "un", "una", "uno", "per", "non", "sono", "è", "ho", "ha", "era", "ieri", "oggi",
          "stasera", "domani", "subito", "qui", "lì", "li", "là", "sotto", "sopra", "tra", "fra", "nel", "nella",
-         "o", "oppure", "anche", "sempre", "mai", "casa", "presso", "zona", "quartiere", "torino"}
+         "o", "oppure", "anche", "sempre", "mai", "casa", "presso", "zona", "quartiere"}
+# Articles start street names too ("via La Marmora 5", "via le Chiuse 3"): they do not stop a numbered one.
+_STOP_NUMBERED = _STOP - {"la", "le", "il", "lo"}
 _NAME_WORDS = rf"{_CAP_WORD}(?:\s+(?:{_CONNECT}\s*)?{_CAP_WORD}){{0,4}}"
 _PREFIX = rf"(?i:{_STREET_ABBR}|\b{_STREET_FULL}\b)"
 # A street with a capitalised name ("Via Roma", "p.za Castello 3", "via XX Settembre").
@@ -79,8 +81,9 @@ _NAME_LOWER = re.compile(
     r"\b(?:mi\s+chiamo|il\s+mio\s+nome\s+è|il\s+mio\s+nome\s+e')\s+(?P<name>[a-zà-ÿ'’]+(?:\s+[a-zà-ÿ'’]+)?)",
     re.IGNORECASE)
 _RELATION = re.compile(
-    r"\b(?i:marito|moglie|ex|compagno|compagna|fidanzato|fidanzata|convivente|padre|madre|papà|mamma|figlio|"
-    r"figlia|fratello|sorella|suocero|suocera|cognato|cognata|zio|zia|capo|collega|datore\s+di\s+lavoro|vicino|"
+    r"\b(?i:mio|mia|il\s+mio|la\s+mia|suo|sua|il|la|lo|l')\s*"
+    r"(?i:marito|moglie|ex|compagno|compagna|fidanzato|fidanzata|convivente|padre|madre|papà|mamma|figlio|figlia|"
+    r"fratello|sorella|suocero|suocera|cognato|cognata|zio|zia|capo|collega|datore\s+di\s+lavoro|vicino|"
     r"vicina|amico|amica|insegnante|professore|allenatore),?\s+(?i:si\s+chiama\s+)?"
     r"(?P<name>[A-ZÀ-Ý][a-zà-ÿ'’]+(?:\s+[A-ZÀ-Ý][a-zà-ÿ'’]+)?)")
 # Capitalised words after "sono" that are not names.
@@ -125,7 +128,7 @@ def _address_low(match: re.Match) -> str:
 
 def _address(match: re.Match) -> str:
     words = re.findall(r"[\wà-ÿ'’]+", match.group(0).lower())[1:]
-    if _NOT_A_PLACE.match(match.group(0) + " ") or any(w in _STOP for w in words):
+    if _NOT_A_PLACE.match(match.group(0) + " ") or any(w in _STOP_NUMBERED for w in words):
         return match.group(0)  # "è scappato via con 2 amici" is not an address
     return PLACEHOLDERS["address"]
 

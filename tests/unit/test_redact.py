@@ -45,6 +45,11 @@ CASES = [  # (text, what must disappear, placeholder shown)
     ("buongiorno io sono Marta, ho 34 anni", ["Marta"], "[nome]"),
     ("il mio ex, Luca Verdi, mi perseguita", ["Luca Verdi"], "[nome]"),
     ("mio marito Paolo mi picchia", ["Paolo"], "[nome]"),
+    ("il vicino, Carlo Neri, mi minaccia", ["Carlo Neri"], "[nome]"),
+    ("tel. 011 56 28 314 dopo le 19", ["56 28 314"], "[telefono]"),
+    ("abito a torino in corso francia 12", ["francia 12"], "[indirizzo]"),
+    ("la casa è in via torino 5", ["torino 5"], "[indirizzo]"),
+    ("abito in via la marmora 5, scala b", ["marmora 5"], "[indirizzo]"),
     ("Sono Elena. Mi segue da mesi, mi ha scritto dal 3891234567", ["Elena", "3891234567"], "[nome]"),
 ]
 KEPT = [  # ordinary text, helplines and service numbers stay as they are
@@ -63,6 +68,8 @@ KEPT = [  # ordinary text, helplines and service numbers stay as they are
     "è scappato via con 2 amici",
     "sono a Torino da due anni",
     "Numero antiviolenza: 1522, emergenze: 112",
+    "abito vicino Torino",
+    "Ciao, sono l'assistente di Sportello Vittime",
 ]
 
 
