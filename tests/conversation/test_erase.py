@@ -58,3 +58,21 @@ def test_an_ordinary_turn_erases_nothing(bot):
     sender = "keep-" + uuid.uuid4().hex[:8]
     bot.texts(sender, "ciao")
     assert len(stored_events(bot, sender)) > 3
+
+
+def test_telegram_esci_erases_the_stored_conversation(bot, fake_telegram):
+    from tests.conversation.test_messaging import sent_to, tg_post, tg_update, wait_for
+    chat = 7801
+    ids = (str(chat), f"tg:{chat}")  # the conversation id, before and after the server-made ids
+
+    def stored():
+        return [row for sender in ids for row in stored_events(bot, sender)]
+    tg_post(bot, tg_update(chat, "cos'è l'ammonimento? abito in via Roma 3"))
+    wait_for(lambda: sent_to(fake_telegram, chat))
+    assert stored()
+    tg_post(bot, tg_update(chat, "/esci"))
+    texts = wait_for(lambda: [c["body"]["text"] for c in sent_to(fake_telegram, chat)
+                              if "Ho cancellato dal nostro server" in c["body"]["text"]])
+    assert "112" in texts[0]
+    assert stored() == []  # the reply comes only after the erasure
+    assert not [c for c in sent_to(fake_telegram, chat) if "problema tecnico" in c["body"]["text"]]
