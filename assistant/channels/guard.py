@@ -18,6 +18,8 @@ from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
 
+from assistant.handoff.lifecycle import after_turn
+
 logger = logging.getLogger(__name__)
 RESPONSE = "utter_technical_problem"
 DANGER_RESPONSES = {"emergency": "utter_emergency", "self_harm": "utter_self_harm"}
@@ -71,6 +73,8 @@ def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable
         except Exception:  # noqa: BLE001 - whatever broke, the person must get an answer
             logger.exception("message handling failed")
             failed = True
+        if not failed and await after_turn(_agent(), message):
+            return  # /esci, "cancella la conversazione": erased what was just stored, and said so
         if not failed and getattr(message.output_channel, "messages", None):
             return  # a collecting channel (REST) already holds the answer: no extra read
         agent = _agent()
