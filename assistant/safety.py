@@ -163,7 +163,9 @@ _PATTERNS: List[Tuple[str, bool, str]] = [
                       r" (?:pillole|pastiglie|compresse|medicine|gocce|farmaci|pasticche)\b"),
     (SELF_HARM, True, r"\b(?:pensieri di suicidio|pensieri suicid\w*|mi voglio suicidare|voglio suicidarmi)\b"),
 ]
-_COMPILED = [(kind, strong, re.compile(p)) for kind, strong, p in _PATTERNS]
+# strong signs before weak ones, and self-harm first within each ("stasera mi ammazzo" is about the writer)
+_COMPILED = [(kind, strong, re.compile(p)) for kind, strong, p in
+             sorted(_PATTERNS, key=lambda item: (not item[1], item[0] != SELF_HARM))]
 
 # Figures of speech that look like danger but are not ("mi ammazza questo lavoro", "sto morendo dal ridere").
 _FIGURATIVE = re.compile(r"\b(?:mi (?:uccide|ammazza) (?:questo|questa|il|la|lo) (?:lavoro|burocrazia|ansia|caldo|"
