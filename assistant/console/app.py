@@ -334,5 +334,7 @@ def create_app(url: Optional[str] = None, rasa: Optional[service.RasaApi] = None
                     for a in session.execute(select(hm.AuditEntry).order_by(hm.AuditEntry.at.desc()).limit(1000)).scalars()]
         return render("audit.html", user=request.ctx.user, rows=rows)
 
+    from assistant.console import directory_views  # the services directory pages (/elenco)
+    directory_views.register(app, url, login_required, render)
     app.static("/static", str(HERE / "static"), name="console_static")
     return app

@@ -122,6 +122,7 @@ class _Reader:
     def __init__(self, seed_dir: Optional[Path] = None):
         self.seed_dir = seed_dir
         self.errors: List[str] = []
+        self.lines: Dict[str, int] = {}  # service id -> line where its row starts
 
     def rows(self, name: str, required: List[str], text: Optional[str] = None):
         """(line, row) pairs; `line` is the physical line where the record starts (quoted fields may
@@ -142,6 +143,8 @@ class _Reader:
             if None in row:
                 self.errors.append(f"{name}:{end + 1}: more values than columns")
             out.append((end + 1, {k: (v or "") for k, v in row.items() if k is not None}))
+            if row.get("id"):
+                self.lines.setdefault(row["id"].strip(), end + 1)
             end = reader.line_num
         return out
 
