@@ -31,3 +31,33 @@ def test_load_validate_and_query_on_postgresql(pg_url):
     found = directory(pg_url).nearest("006039", m.CENTRO_ANTIVIOLENZA)
     assert found[0]["comune"] == "Casale Monferrato"
     assert loader.load(pg_url, if_changed=True) == {}  # unchanged seed: nothing reloaded
+
+
+def test_edit_import_and_version_check_on_postgresql(pg_url, monkeypatch):
+    """The maintenance path on its own PostgreSQL database: an edit with its source, an import applied as
+    previewed, and another reader of the directory sees both through the version row."""
+    import datetime as dt
+
+    from assistant.directory import edit
+    from assistant.handoff import service
+
+    admin = sa.create_engine(PG_URL.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as conn:
+        conn.execute(sa.text("DROP DATABASE IF EXISTS sportello_directory_edit_test"))
+        conn.execute(sa.text("CREATE DATABASE sportello_directory_edit_test"))
+    admin.dispose()
+    url = PG_URL.rsplit("/", 1)[0] + "/sportello_directory_edit_test"
+    monkeypatch.setenv("SV_DIRECTORY_CHECK_SECONDS", "0")
+    loader.load(url)
+    service.ensure_schema(url)
+    today = dt.date.today().isoformat()
+    assert directory(url).nearest("006039", m.CENTRO_ANTIVIOLENZA)[0]["telefoni"] == []
+    edit.update("CAV034", {"telefoni": "0142 000008"}, "telefonata del 25/11", today, "sup", url)
+    text = edit.export_csv("centri_antiviolenza_piemonte.csv", url).replace("0142 000008", "0142 000009").replace(
+        "telefonata del 25/11 |", "telefonata del 26/11 |")
+    preview = edit.preview_import("centri.csv", text, url)
+    assert not preview.errors and [c["id"] for c in preview.changes] == ["CAV034"]
+    edit.apply_import("centri.csv", text, preview.digest, "sup", url)
+    assert directory(url).nearest("006039", m.CENTRO_ANTIVIOLENZA)[0]["telefoni"] == ["0142 000009"]
+    assert loader.load(url, if_changed=True) == {}  # what `make run` does: the edited entry stays
+    assert directory(url).nearest("006039", m.CENTRO_ANTIVIOLENZA)[0]["telefoni"] == ["0142 000009"]
