@@ -169,6 +169,9 @@ def close(service_id: str, reason: str, operator: str, url: Optional[str] = None
         raise EditError(["Scrivi perché la voce viene chiusa (ad esempio \"servizio cessato, telefonata del ...\")."])
     with db.session_scope(url) as session:
         service = _service(session, service_id)
+        if service.tipo == m.LINEA_NAZIONALE:
+            raise EditError(["Un numero nazionale o regionale non si chiude: l'assistente lo dà sempre. "
+                             "Se il numero cambia, modificalo con la sua fonte."])
         service.chiuso_motivo, service.chiuso_il, service.chiuso_da = reason, now(), operator
         _changed(session)
     audit(operator, "elenco_chiusura", f"servizio {service_id}", reason, url)

@@ -273,6 +273,9 @@ def test_a_closed_entry_is_kept_but_never_shown(url):
     assert exported["CAV034"]["stato"] == "chiuso" and "trasferito" in exported["CAV034"]["motivo_chiusura"]
     edit.reopen("CAV034", "sup", url)
     assert any(s["id"] == "CAV034" for s in directory(url).nearest(CASALE, m.CENTRO_ANTIVIOLENZA))
+    with pytest.raises(edit.EditError):
+        edit.close("N-1522", "non serve più", "sup", url)  # 1522 and 112 are always given
+    assert directory(url).national("1522")
 
 
 def test_seed_rows_marked_as_ceased_are_loaded_closed(url):

@@ -25,9 +25,12 @@ COLUMNS = [
 
 
 def upgrade() -> None:
+    # `python -m assistant.directory load` adds missing columns itself (embedded set-ups): skip those
+    have = {col['name'] for col in sa.inspect(op.get_bind()).get_columns('services')}
     with op.batch_alter_table('services', schema=None) as batch_op:
         for name, kind in COLUMNS:
-            batch_op.add_column(sa.Column(name, kind, nullable=True))
+            if name not in have:
+                batch_op.add_column(sa.Column(name, kind, nullable=True))
 
 
 def downgrade() -> None:
