@@ -475,7 +475,7 @@ def preview_import(filename: str, text: str, url: Optional[str] = None) -> Previ
         parse(r, seed, known, text=text, name=name)
         ids = [s.id for s in seed.services]
         for dup in sorted({i for i in ids if ids.count(i) > 1}):
-            r.bad(name, r.lines.get(dup, 1), f"id {dup} appears more than once")
+            r.bad(name, r.lines.get(dup, 1), f"l'id {dup} compare più di una volta")
         existing = {s.id: s for s in session.execute(select(m.Service)).scalars()}
         fields = FILE_FIELDS[kind]
         header = set(next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), []))
@@ -486,7 +486,7 @@ def preview_import(filename: str, text: str, url: Optional[str] = None) -> Previ
             line = r.lines.get(new.id, 0)
             old = existing.get(new.id)
             if old is not None and old.tipo not in KIND_TYPES[kind]:
-                r.bad(name, line, f"id {new.id} is an entry of another file ({old.tipo})")
+                r.bad(name, line, f"l'id {new.id} è una voce di un altro file ({old.tipo})")
                 continue
             keys = fields + SOURCE_FIELDS + state
             if old is None:
@@ -499,10 +499,10 @@ def preview_import(filename: str, text: str, url: Optional[str] = None) -> Previ
                 continue
             content = [d for d in diff if d[0] in fields]
             if content and not any(d[0] in SOURCE_FIELDS for d in diff):
-                r.bad(name, line, f"{new.id}: {', '.join(d[0] for d in content)} changed but fonte_url/fonte_data did "
-                                  "not: write the source of the change first in both")
+                r.bad(name, line, f"{new.id}: cambiano {', '.join(d[0] for d in content)} ma non fonte_url e "
+                                  "fonte_data: scrivi per prima, in entrambe, la fonte della modifica e la sua data")
             if old.tipo == m.CASA_RIFUGIO and new.indirizzo:
-                r.bad(name, line, "a casa rifugio never has an address")
+                r.bad(name, line, "una casa rifugio non ha mai un indirizzo")
             preview.changes.append({"id": new.id, "nome": new.nome, "line": line, "azione": "modifica", "campi": diff})
         seen = set(ids)
         preview.absent = sorted(i for i, s in existing.items()

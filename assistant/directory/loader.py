@@ -130,18 +130,18 @@ class _Reader:
         if text is None:
             path = self.seed_dir / name
             if not path.exists():
-                self.errors.append(f"{name}: file missing")
+                self.errors.append(f"{name}: file mancante")
                 return []
             text = path.read_text(encoding="utf-8")
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
         missing = [col for col in required if col not in (reader.fieldnames or [])]
         if missing:
-            self.errors.append(f"{name}:1: missing columns {missing}")
+            self.errors.append(f"{name}:1: mancano le colonne {missing}")
             return []
         out, end = [], reader.line_num
         for row in reader:
             if None in row:
-                self.errors.append(f"{name}:{end + 1}: more values than columns")
+                self.errors.append(f"{name}:{end + 1}: più valori che colonne")
             out.append((end + 1, {k: (v or "") for k, v in row.items() if k is not None}))
             if row.get("id"):
                 self.lines.setdefault(row["id"].strip(), end + 1)
@@ -156,27 +156,27 @@ def _check_service_row(r: _Reader, name: str, line: int, row: Dict[str, str], kn
                        phone_cols: List[str]) -> None:
     istat = (row.get("istat_comune") or row.get("istat_sede") or "").strip()
     if istat and istat not in known:
-        r.bad(name, line, f"ISTAT code {istat!r} is not a comune of Piemonte")
+        r.bad(name, line, f"il codice ISTAT {istat!r} non è un comune del Piemonte")
     for col in phone_cols:
         if row.get(col) and not phone_is_valid(row[col]):
-            r.bad(name, line, f"{col} {row[col]!r} is not a well-formed phone number")
+            r.bad(name, line, f"{col} {row[col]!r} non è un numero di telefono valido")
     if not (row.get("fonte_url") or "").strip():
-        r.bad(name, line, "fonte_url is empty")
+        r.bad(name, line, "fonte_url è vuoto: ogni voce ha la sua fonte")
     if not date_is_valid(row.get("fonte_data", "")):
-        r.bad(name, line, f"fonte_data {row.get('fonte_data')!r} has no date and does not say n.d.")
+        r.bad(name, line, f"fonte_data {row.get('fonte_data')!r} non contiene una data e non dice n.d.")
 
 
 def parse_centri(r: _Reader, seed: Seed, known: set, text: Optional[str] = None,
                  name: str = "centri_antiviolenza_piemonte.csv") -> None:
     for line, row in r.rows(name, ["id", "tipo", "nome", "istat_comune", "provincia", "fonte_url", "fonte_data"], text):
         if row["tipo"] not in CAV_TYPES:
-            r.bad(name, line, f"unknown tipo {row['tipo']!r}")
+            r.bad(name, line, f"tipo {row['tipo']!r} sconosciuto")
             continue
         _check_service_row(r, name, line, row, known, ["telefono", "telefono_h24", "numero_verde"])
         tipo, attivo = CAV_TYPES[row["tipo"]]
         shelter = tipo == m.CASA_RIFUGIO
         if shelter and (row.get("indirizzo") or "").strip().lower() not in SHELTER_ADDRESS:
-            r.bad(name, line, "a casa rifugio never has an address (only empty or 'segreto')")
+            r.bad(name, line, "una casa rifugio non ha mai un indirizzo (solo vuoto o 'segreto')")
         seed.services.append(_maintenance(m.Service(
             id=row["id"], tipo=tipo, tipo_fonte=row["tipo"], attivo=attivo, nome=row["nome"].strip(),
             ente=_empty(row.get("ente_gestore")), istat_comune=_empty(row["istat_comune"]),
@@ -221,12 +221,12 @@ def parse_enti_comuni(r: _Reader, seed: Seed, known: set, enti: set, text: Optio
     for line, row in r.rows(name, ["istat_comune", "ente_gestore", "ente_gestore_id", "fonte_url", "fonte_data"], text):
         istat, ente_id = row["istat_comune"].strip(), row["ente_gestore_id"].strip()
         if istat not in known:
-            r.bad(name, line, f"ISTAT code {istat!r} is not a comune of Piemonte")
+            r.bad(name, line, f"il codice ISTAT {istat!r} non è un comune del Piemonte")
             continue
         if not date_is_valid(row["fonte_data"]):
-            r.bad(name, line, f"fonte_data {row['fonte_data']!r} has no date and does not say n.d.")
+            r.bad(name, line, f"fonte_data {row['fonte_data']!r} non contiene una data e non dice n.d.")
         if ente_id and ente_id not in enti:
-            r.bad(name, line, f"ente_gestore_id {ente_id!r} is not in servizi_sociali_piemonte.csv")
+            r.bad(name, line, f"ente_gestore_id {ente_id!r} non è in servizi_sociali_piemonte.csv")
             continue
         if not ente_id:
             # The source names an ente that has no row of its own: keep its name, no contact is invented.
@@ -246,7 +246,7 @@ def parse_vittime(r: _Reader, seed: Seed, known: set, text: Optional[str] = None
                   name: str = "servizi_vittime_piemonte.csv") -> None:
     for line, row in r.rows(name, ["id", "tipo", "nome", "istat_comune", "fonte_url", "fonte_data"], text):
         if row["tipo"] not in VICTIM_TYPES:
-            r.bad(name, line, f"unknown tipo {row['tipo']!r}")
+            r.bad(name, line, f"tipo {row['tipo']!r} sconosciuto")
             continue
         _check_service_row(r, name, line, row, known, ["telefono", "numero_verde"])
         seed.services.append(_maintenance(m.Service(
@@ -270,28 +270,28 @@ def read_seed(seed_dir: Path = SEED_DIR) -> Seed:
         try:
             lat, lon = float(row["lat"]), float(row["lon"])
         except ValueError:
-            r.bad("comuni_piemonte.csv", line, "coordinates are not numbers")
+            r.bad("comuni_piemonte.csv", line, "le coordinate non sono numeri")
             continue
         caps = _split(row["cap"])
         if not re.fullmatch(r"\d{6}", istat):
-            r.bad("comuni_piemonte.csv", line, f"ISTAT code {istat!r} is not 6 digits")
+            r.bad("comuni_piemonte.csv", line, f"il codice ISTAT {istat!r} non ha 6 cifre")
         elif row["provincia"] not in PROVINCES:
-            r.bad("comuni_piemonte.csv", line, f"province {row['provincia']!r} is not in Piemonte")
+            r.bad("comuni_piemonte.csv", line, f"la provincia {row['provincia']!r} non è del Piemonte")
         elif not (43.5 < lat < 46.6 and 6.5 < lon < 9.3):
-            r.bad("comuni_piemonte.csv", line, "coordinates outside Piemonte")
+            r.bad("comuni_piemonte.csv", line, "coordinate fuori dal Piemonte")
         elif not caps or not all(re.fullmatch(r"\d{5}", c) for c in caps.split("|")):
-            r.bad("comuni_piemonte.csv", line, f"CAP {row['cap']!r} is not a list of 5-digit codes")
+            r.bad("comuni_piemonte.csv", line, f"CAP {row['cap']!r} non è un elenco di codici di 5 cifre")
         else:
             seed.comuni.append(m.Comune(istat=istat, nome=row["comune"].strip(), provincia=row["provincia"],
                                         lat=lat, lon=lon, caps=caps,
                                         codice_catastale=_empty(row.get("codice_catastale"))))
     known = {c.istat for c in seed.comuni}
     if len(known) != len(seed.comuni):
-        r.errors.append("comuni_piemonte.csv: duplicate ISTAT codes")
+        r.errors.append("comuni_piemonte.csv: codici ISTAT ripetuti")
 
     for line, row in r.rows("comuni_italia.csv", ["istat", "comune", "provincia", "regione"]):
         if not re.fullmatch(r"\d{6}", row["istat"]) or not row["regione"].strip():
-            r.bad("comuni_italia.csv", line, "ISTAT code or region missing")
+            r.bad("comuni_italia.csv", line, "manca il codice ISTAT o la regione")
             continue
         seed.italia.append(m.ComuneItalia(istat=row["istat"], nome=row["comune"].strip(),
                                           provincia=row["provincia"], regione=row["regione"].strip()))
@@ -304,9 +304,9 @@ def read_seed(seed_dir: Path = SEED_DIR) -> Seed:
     name = "numeri_nazionali.csv"
     for line, row in r.rows(name, ["numero", "servizio", "fonte_url", "fonte_data"]):
         if not phone_is_valid(row["numero"]):
-            r.bad(name, line, f"numero {row['numero']!r} is not a well-formed phone number")
+            r.bad(name, line, f"numero {row['numero']!r} non è un numero di telefono valido")
         if not date_is_valid(row["fonte_data"]):
-            r.bad(name, line, f"fonte_data {row['fonte_data']!r} has no date and does not say n.d.")
+            r.bad(name, line, f"fonte_data {row['fonte_data']!r} non contiene una data e non dice n.d.")
         seed.services.append(m.Service(
             id="N-" + re.sub(r"\D", "", row["numero"]), tipo=m.LINEA_NAZIONALE, attivo=True,
             nome=row["servizio"].strip(), ente=_empty(row.get("gestore")), telefoni=row["numero"].strip(),
@@ -316,7 +316,7 @@ def read_seed(seed_dir: Path = SEED_DIR) -> Seed:
 
     ids = [s.id for s in seed.services]
     if len(ids) != len(set(ids)):
-        r.errors.append("duplicate service ids across the seed files")
+        r.errors.append("id di servizio ripetuti tra i file")
     if r.errors:
         raise SeedError(r.errors)
     seed.digest = seed_digest(seed_dir)

@@ -83,7 +83,7 @@ def test_an_import_with_errors_is_refused_with_file_and_line(bot, people):
     resp = s.post(bot.console + "/elenco/importa", data={"csrf": csrf},
                   files={"file": ("vittime.csv", ("\n".join(lines) + "\n").encode())}, timeout=30)
     assert resp.status_code == 400
-    assert "vittime.csv:4: unknown tipo" in resp.text and "nulla è cambiato" in resp.text
+    assert "vittime.csv:4: tipo &#39;tipo_sbagliato&#39; sconosciuto" in resp.text and "nulla è cambiato" in resp.text
     assert "Applica" not in resp.text
     again = s.get(bot.console + "/elenco/esporta/servizi_vittime_piemonte.csv", timeout=30)
     assert again.text == exported.text

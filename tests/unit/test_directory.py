@@ -208,7 +208,7 @@ def test_loader_reports_bad_rows_and_loads_nothing(tmp_path):
         loader.load(url, seed_dir=seed)
     joined = "\n".join(err.value.errors)
     assert "centri_antiviolenza_piemonte.csv:2" in joined
-    assert "999999" in joined and "phone" in joined
+    assert "999999" in joined and "telefono" in joined
     assert loader.loaded_digest(url) is None  # nothing was written
 
 

@@ -114,7 +114,7 @@ def test_an_import_with_errors_is_refused_with_file_line_and_changes_nothing(url
     text = _write(rows)
     before = edit.export_csv(CENTRI, url)
     preview = edit.preview_import("centri_modificati.csv", text, url)
-    assert any(e.startswith("centri_modificati.csv:4:") and "phone" in e for e in preview.errors), preview.errors
+    assert any(e.startswith("centri_modificati.csv:4:") and "telefono" in e for e in preview.errors), preview.errors
     assert any(e.startswith("centri_modificati.csv:7:") and "999999" in e for e in preview.errors)
     assert any(e.startswith("centri_modificati.csv:9:") and "fonte_url" in e for e in preview.errors)
     with pytest.raises(edit.EditError):
