@@ -191,7 +191,7 @@ def test_a_stale_entry_gets_the_warning_and_the_line_first(url, monkeypatch):
     assert old.data_fonte < "2020" and is_stale(old)
     text = _card_for(url, CASALE)
     assert "potrebbero non essere aggiornati" in text
-    assert text.index("chiama prima il 1522") < text.index("Centro Antiviolenza me.dea Casale Monferrato")
+    assert text.index("chiama prima il numero 1522") < text.index("Centro Antiviolenza me.dea Casale Monferrato")
     assert "dati del 21/03/2018" in text
     edit.verify("CAV034", "sup", url)
     card = next(m_ for m_ in triage.reply(CASALE, "violenza_domestica", "io") if "me.dea Casale" in m_)
@@ -228,7 +228,7 @@ def test_no_card_without_a_way_to_reach_it(url, monkeypatch):
     edit.update("CAV034", {"indirizzo": ""}, "telefonata del 25/11", TODAY, "sup", url)
     edit.set_coverage("CAV034", "Casale Monferrato", "telefonata del 25/11", TODAY, "sup", url)
     text = _card_for(url, CASALE)
-    assert "Centro Antiviolenza me.dea Casale Monferrato: non ho un recapito da darti. Chiama il 1522" in text
+    assert "Centro Antiviolenza me.dea Casale Monferrato: non ho un recapito da darti. Chiama il numero 1522" in text
     assert "via Magnocavallo" not in text
 
 
