@@ -1,7 +1,7 @@
 """The one configuration surface: every setting is an environment variable read here.
 
 Defaults give the embedded set-up (SQLite files under ``var/``, everything on localhost).
-The README lists each variable; ``endpoints.yml`` reads the tracker-store ones through
+The full list of variables is in docs/architecture.md ("Configuration"); ``endpoints.yml`` reads the tracker-store ones through
 ``${...}`` placeholders that the launcher fills from :func:`rasa_environment`.
 """
 from __future__ import annotations
