@@ -102,8 +102,9 @@ def _events(url: str, senders):
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT sender_id, type_name, data, timestamp FROM events "
                                     "WHERE type_name IN ('user', 'bot') ORDER BY id"))
-        for sender, kind, data, stamp in rows:
-            if sender in out:
+        for conversation, kind, data, stamp in rows:
+            sender = conversation[len("rest:"):]  # a REST sender is stored as rest:<sender>
+            if conversation.startswith("rest:") and sender in out:
                 out[sender].append((kind, json.loads(data).get("text"), stamp))
     engine.dispose()
     return out
