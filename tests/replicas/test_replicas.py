@@ -1,6 +1,6 @@
 """The production set-up on real services: 2 Rasa replicas and one action server on the local
 PostgreSQL (tracker store and our tables, migrated with Alembic) and Redis (lock store), behind
-Debian's nginx configured from `deploy/nginx.conf` (scripts/lb.py).
+Debian's nginx with the internal configuration of `deploy/nginx.conf.template` (scripts/lb.py).
 
 - 64 concurrent conversations x 20 turns over REST through nginx; one replica is killed (SIGKILL)
   mid-run. Every conversation goes on on the other replica, and the tracker store holds every user
