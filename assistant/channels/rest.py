@@ -22,8 +22,8 @@ from sanic.request import Request
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 
-from assistant import settings
-from assistant.channels import identity, limits
+from assistant import identity, settings
+from assistant.channels import limits
 from assistant.channels.guard import guarded
 from assistant.text import clean_user_text
 

@@ -8,7 +8,7 @@ bot per update and calls getMe each time) and always talks to api.telegram.org. 
 - talks to a configurable Bot API base URL with one shared aiohttp session;
 - sends buttons as inline keyboards and turns button presses (callback queries) into messages;
 - knows /start, /aiuto and /esci (ends the conversation and explains how to delete the chat);
-- stores the conversation as `tg:<chat id>` (assistant/channels/identity.py) and sends only to `tg:`
+- stores the conversation as `tg:<chat id>` (assistant/identity.py) and sends only to `tg:`
   conversations, answers private chats only (groups and channels are ignored), drops replayed
   updates (same `update_id`, assistant/channels/dedup.py) and limits messages per conversation.
 
@@ -32,8 +32,8 @@ from sanic.request import Request
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.telegram import TelegramInput
 
-from assistant import settings
-from assistant.channels import identity, limits
+from assistant import identity, settings
+from assistant.channels import limits
 from assistant.channels.dedup import Dedup
 from assistant.channels.guard import guarded
 from assistant.text import clean_user_text
