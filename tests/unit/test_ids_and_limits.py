@@ -40,3 +40,30 @@ def test_client_address_trusts_x_real_ip_only_from_trusted_proxies():
     assert limits.client_address(FakeRequest("198.51.100.7", {"X-Real-IP": "1.1.1.1"})) == "198.51.100.7"
     with pytest.raises(SystemExit):
         Limits(settings.protection({"SV_TRUSTED_PROXIES": "not-an-address"}))
+
+
+def test_webhook_dedup_in_redis_with_ttl_and_in_the_database(tmp_path):
+    import asyncio
+    import uuid
+
+    import redis
+
+    from assistant.channels.dedup import Dedup
+
+    key = f"test:{uuid.uuid4().hex}"
+    in_redis = Dedup(3600, redis_url="redis://127.0.0.1:6379/0")
+    in_db = Dedup(3600, database_url=f"sqlite:///{tmp_path}/dedup.db")
+
+    async def twice(dedup):
+        return [await dedup.first_time(key), await dedup.first_time(key), await dedup.first_time(key + "-other")]
+
+    assert asyncio.run(twice(in_redis)) == [True, False, True]
+    client = redis.Redis(host="127.0.0.1", port=6379, db=0)
+    try:
+        assert 0 < client.ttl(f"sv:webhook:{key}") <= 3600
+    finally:
+        client.delete(f"sv:webhook:{key}", f"sv:webhook:{key}-other")
+    assert asyncio.run(twice(in_db)) == [True, False, True]
+    # a store that cannot be reached: the update is handled rather than lost
+    down = Dedup(3600, redis_url="redis://127.0.0.1:1/0")
+    assert asyncio.run(down.first_time(key)) is True
