@@ -7,7 +7,6 @@ unauthenticated calls; webhooks are answered once; abuse limits answer kindly wi
 import json
 import socket
 import subprocess
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -19,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
-from tests.conftest import ACTIONS_SECRET, TELEGRAM_SECRET, TWILIO_NUMBER, TWILIO_TOKEN, run
+from tests.conftest import ACTIONS_SECRET, TWILIO_NUMBER, TWILIO_TOKEN, run
 from tests.conversation.test_messaging import sent_to, tg_post, tg_update, wa_sent, wait_for
 
 
