@@ -51,7 +51,7 @@ class Settings:
     audit_key: str = ""             # SV_AUDIT_KEY: HMAC key naming conversations in the audit log
     audit_retention_days: int = 365
     purge_interval_hours: int = 24
-    trusted_proxies: int = 0        # SV_TRUSTED_PROXIES: proxies in front of the console
+    trusted_proxies: int = 0        # SV_CONSOLE_TRUSTED_PROXIES: how many proxies stand in front of the console
     console_insecure_cookies: bool = False  # SV_CONSOLE_INSECURE_COOKIES=1: plain http on loopback only
 
     @property
@@ -80,7 +80,7 @@ def load(env: Optional[Mapping[str, str]] = None) -> Settings:
         audit_key=_env("SV_AUDIT_KEY", "", env),
         audit_retention_days=_int("SV_AUDIT_RETENTION_DAYS", 365, env),
         purge_interval_hours=_int("SV_PURGE_INTERVAL_HOURS", 24, env),
-        trusted_proxies=_int("SV_TRUSTED_PROXIES", 0, env),
+        trusted_proxies=_int("SV_CONSOLE_TRUSTED_PROXIES", 0, env),
         console_insecure_cookies=_env("SV_CONSOLE_INSECURE_COOKIES", "0", env) == "1",
     )
 
