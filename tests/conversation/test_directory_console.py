@@ -6,13 +6,15 @@ import re
 import time
 import uuid
 
+import pyotp
 import pytest
-import requests
 
 from assistant.console.app import create_app, create_operator
 from assistant.directory import edit
 from assistant.directory.nearest import check_seconds
 from assistant.handoff import models as hm
+from tests.conversation.test_console import SECRETS
+from tests.conversation.test_console import login as console_login
 
 PASSWORD = "una-password-lunga-456"
 
@@ -21,18 +23,17 @@ PASSWORD = "una-password-lunga-456"
 def people(bot):
     suffix = uuid.uuid4().hex[:6]
     names = {"operator": f"op-elenco-{suffix}", "supervisor": f"sup-elenco-{suffix}"}
-    create_operator(names["operator"], PASSWORD, hm.OPERATOR, url=bot.db_url)
-    create_operator(names["supervisor"], PASSWORD, hm.SUPERVISOR, url=bot.db_url)
+    for role, name in names.items():
+        SECRETS[name] = pyotp.random_base32()
+        create_operator(name, PASSWORD, hm.OPERATOR if role == "operator" else hm.SUPERVISOR, url=bot.db_url,
+                        totp_secret=SECRETS[name])
     return names
 
 
 def login(bot, username):
-    s = requests.Session()
-    page = s.get(bot.console + "/login", timeout=10)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    resp = s.post(bot.console + "/login", data={"csrf": csrf, "username": username, "password": PASSWORD},
-                  allow_redirects=False, timeout=30)
-    assert resp.status_code == 303
+    """Password, then the second factor (the console's own login helper of test_console)."""
+    s, resp = console_login(bot, username, password=PASSWORD)
+    assert resp.status_code == 303, resp.status_code
     return s, re.search(r'name="csrf" value="([^"]+)"', s.get(bot.console + "/coda", timeout=10).text).group(1)
 
 
