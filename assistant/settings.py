@@ -137,7 +137,8 @@ def load_widget(env: Optional[Mapping[str, str]] = None) -> WidgetSettings:
     return WidgetSettings(
         public_origins=_origins("SV_PUBLIC_ORIGIN", f"http://{base.host}:{base.web_port}", env),
         socket_url=_env("SV_SOCKET_URL", f"http://{base.host}:{base.rasa_port}", env).rstrip("/"),
-        allowed_embedders=_origins("SV_ALLOWED_EMBEDDERS", f"http://{base.host}:{demo_port}", env, wildcard=True),
+        allowed_embedders=_origins("SV_ALLOWED_EMBEDDERS", f"http://{base.host}:{demo_port}" + (
+            f" http://localhost:{demo_port}" if base.host == "127.0.0.1" else ""), env, wildcard=True),
         demo_port=demo_port,
         session_secret=_env("SV_SESSION_SECRET", _RUN_SESSION_SECRET, env),
     )
