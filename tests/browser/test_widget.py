@@ -402,3 +402,41 @@ def test_floating_launcher_opens_the_chat(context, bot):
     assert launcher.get_attribute("aria-expanded") == "true"
     send(frame, "ciao")
     wait_bot_contains(frame, "Sportello Vittime")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "launcher-open.png"))
+    launcher.click()  # closed again: the conversation stays in the hidden iframe
+    assert not page.locator(FRAME).is_visible() and launcher.get_attribute("aria-expanded") == "false"
+
+
+def test_the_web_server_serves_only_the_widget_files_with_their_policies(bot):
+    import urllib.error
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+    opener = urllib.request.build_opener(NoRedirect)
+
+    def get(url, method="GET"):
+        try:
+            with opener.open(urllib.request.Request(url, method=method), timeout=20) as resp:
+                return resp.status, resp.headers, resp.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.headers, err.read()
+
+    status, headers, body = get(bot.web + "/widget/frame.html")
+    assert status == 200 and b'content="' + bot.base.encode() + b'"' in body
+    policy = headers["Content-Security-Policy"]
+    ancestors = policy.split("frame-ancestors ")[1].split(";")[0].split()
+    assert ancestors == [bot.demo, bot.demo.replace("127.0.0.1", "localhost")]
+    assert headers["Cache-Control"] == "no-store" and headers["Referrer-Policy"] == "no-referrer"
+    assert headers["X-Content-Type-Options"] == "nosniff" and "X-Frame-Options" not in headers
+    status, headers, _ = get(bot.web + "/")
+    assert status == 302 and headers["Location"] == bot.demo + "/"
+    for path in ("/index.html", "/demo.css", "/../scripts/run.py", "/widget/", "/node_modules/axe-core/axe.min.js"):
+        assert get(bot.web + path)[0] == 404, path
+    assert get(bot.demo + "/widget/frame.html")[0] == 404  # the demo site is not the assistant
+    assert get(bot.web + "/widget/frame.html", "POST")[0] == 405
+    status, headers, body = get(bot.demo + "/")
+    assert status == 200 and f'src="{bot.web}/widget/sportello-widget.js"'.encode() in body
+    assert f"frame-src {bot.web}" in headers["Content-Security-Policy"]
