@@ -104,7 +104,7 @@ def rasa_environment(settings: Settings, env: Optional[Mapping[str, str]] = None
 # -- Website widget: origins, embedding sites and session signing ---------------------------------
 # SV_PUBLIC_ORIGIN     origin(s) of the assistant's own web pages (the widget's iframe page); the only
 #                      Origins Socket.IO accepts. Default: this machine's web server.
-# SV_SOCKET_URL        where the widget's iframe opens Socket.IO. Default: the Rasa server.
+# SV_SOCKET_URL        origin where the widget's iframe opens Socket.IO. Default: the Rasa server.
 # SV_ALLOWED_EMBEDDERS sites allowed to show the widget (CSP frame-ancestors of the iframe page).
 #                      Default: the demo site. Several values: separated by spaces or commas.
 # SV_DEMO_PORT         port of the demo site (a stand-in for a Comune's site, another origin).
@@ -136,7 +136,7 @@ def load_widget(env: Optional[Mapping[str, str]] = None) -> WidgetSettings:
     demo_port = _int("SV_DEMO_PORT", 8081, env)
     return WidgetSettings(
         public_origins=_origins("SV_PUBLIC_ORIGIN", f"http://{base.host}:{base.web_port}", env),
-        socket_url=_env("SV_SOCKET_URL", f"http://{base.host}:{base.rasa_port}", env).rstrip("/"),
+        socket_url=_origins("SV_SOCKET_URL", f"http://{base.host}:{base.rasa_port}", env)[0],
         allowed_embedders=_origins("SV_ALLOWED_EMBEDDERS", f"http://{base.host}:{demo_port}" + (
             f" http://localhost:{demo_port}" if base.host == "127.0.0.1" else ""), env, wildcard=True),
         demo_port=demo_port,

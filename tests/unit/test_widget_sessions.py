@@ -78,6 +78,7 @@ def test_widget_settings_read_lists_of_origins():
     ("SV_PUBLIC_ORIGIN", "https://chat.example.it/widget"), ("SV_PUBLIC_ORIGIN", "*"),
     ("SV_PUBLIC_ORIGIN", "https://*.example.it"), ("SV_ALLOWED_EMBEDDERS", "javascript:alert(1)"),
     ("SV_ALLOWED_EMBEDDERS", "https://comune.example.it; script-src *"), ("SV_ALLOWED_EMBEDDERS", "*"),
+    ("SV_SOCKET_URL", "https://chat.example.it/socket.io"),
 ])
 def test_a_value_that_is_not_an_origin_stops_the_start(name, value):
     with pytest.raises(SystemExit, match=name):
