@@ -216,8 +216,8 @@
   Chat.prototype.warnLeaving = function (link) {
     var old = this.log.querySelector(".sv-leave");
     if (old) { old.parentNode.removeChild(old); }
-    var box = el("div", { "class": "sv-leave", role: "group", "aria-label": TEXT.leaveGo });
-    box.appendChild(el("p", {}, TEXT.leave.replace("{host}", new URL(link.href).host)));
+    var box = el("div", { "class": "sv-leave", role: "group", "aria-labelledby": "sv-leave-text" });
+    box.appendChild(el("p", { id: "sv-leave-text", role: "alert" }, TEXT.leave.replace("{host}", new URL(link.href).host)));
     var go = el("a", { "class": "sv-leave-go", href: link.href, target: "_top", rel: "noopener noreferrer" }, TEXT.leaveGo);
     var stay = el("button", { type: "button", "class": "sv-leave-stay" }, TEXT.leaveStay);
     box.appendChild(go);
