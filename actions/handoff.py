@@ -5,6 +5,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from assistant import identity
 from assistant.handoff import content, service
 
 
@@ -22,7 +23,7 @@ class ActionHandoffCreate(Action):
         return "action_handoff_create"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        channel = tracker.get_latest_input_channel() or "rest"
+        channel = identity.channel_of(tracker.sender_id) or tracker.get_latest_input_channel() or "rest"
         summary = service.summary_of(tracker.current_slot_values()) if tracker.get_slot("handoff_consent") else None
         record = service.create(tracker.sender_id, channel, summary, tracker.get_slot("handoff_contact"))
         dispatcher.utter_message(text=content.done(record, channel in service.PUSH_CHANNELS))

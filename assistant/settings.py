@@ -7,9 +7,11 @@ The full list of variables is in docs/architecture.md ("Configuration"); ``endpo
 from __future__ import annotations
 
 import os
+import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
@@ -106,6 +108,7 @@ def rasa_environment(settings: Settings, env: Optional[Mapping[str, str]] = None
         "SV_REDIS_HOST": settings.redis_host,
         "SV_REDIS_PORT": str(settings.redis_port),
         "SV_REDIS_DB": str(settings.redis_db),
+        "SV_SESSION_SECRET": load_widget(env).session_secret,  # one per run, shared by the children
     }
 
 
@@ -137,4 +140,47 @@ def protection(env: Optional[Mapping[str, str]] = None) -> Protection:
                               if p.strip()),
         max_metadata_bytes=_int("SV_MAX_METADATA_BYTES", 1024, env),
         webhook_dedup_seconds=_int("SV_WEBHOOK_DEDUP_SECONDS", 2 * 24 * 3600, env),
+    )
+
+
+# -- Website widget: origins, embedding sites and session signing ---------------------------------
+# SV_PUBLIC_ORIGIN     origin(s) of the assistant's own web pages (the widget's iframe page); the only
+#                      Origins Socket.IO accepts. Default: this machine's web server.
+# SV_SOCKET_URL        origin where the widget's iframe opens Socket.IO. Default: the Rasa server.
+# SV_ALLOWED_EMBEDDERS sites allowed to show the widget (CSP frame-ancestors of the iframe page).
+#                      Default: the demo site. Several values: separated by spaces or commas.
+# SV_DEMO_PORT         port of the demo site (a stand-in for a Comune's site, another origin).
+# SV_SESSION_SECRET    key that signs the widget's session tokens; replicas must share it.
+#                      Unset: random for this run (the launcher hands it to its children).
+_ORIGIN = re.compile(r"^https?://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$")
+_RUN_SESSION_SECRET = secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class WidgetSettings:
+    public_origins: Tuple[str, ...]
+    socket_url: str
+    allowed_embedders: Tuple[str, ...]
+    demo_port: int
+    session_secret: str
+
+
+def _origins(name: str, default: str, env: Optional[Mapping[str, str]], wildcard: bool = False) -> Tuple[str, ...]:
+    values = tuple(v.rstrip("/").lower() for v in re.split(r"[\s,]+", _env(name, default, env)) if v)
+    for value in values:
+        if not _ORIGIN.match(value) or ("*" in value and not wildcard):
+            raise SystemExit(f"{name}: {value!r} is not an origin like https://www.comune.example.it")
+    return values
+
+
+def load_widget(env: Optional[Mapping[str, str]] = None) -> WidgetSettings:
+    base = load(env)
+    demo_port = _int("SV_DEMO_PORT", 8081, env)
+    return WidgetSettings(
+        public_origins=_origins("SV_PUBLIC_ORIGIN", f"http://{base.host}:{base.web_port}", env),
+        socket_url=_origins("SV_SOCKET_URL", f"http://{base.host}:{base.rasa_port}", env)[0],
+        allowed_embedders=_origins("SV_ALLOWED_EMBEDDERS", f"http://{base.host}:{demo_port}" + (
+            f" http://localhost:{demo_port}" if base.host == "127.0.0.1" else ""), env, wildcard=True),
+        demo_port=demo_port,
+        session_secret=_env("SV_SESSION_SECRET", _RUN_SESSION_SECRET, env),
     )

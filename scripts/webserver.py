@@ -1,58 +1,158 @@
-"""Static server of the demo pages and the widget (web/). The demo pages get the Rasa server URL
-filled in; every response says: no caching, no referrer, only this server and Rasa may be contacted."""
+"""Web server of the widget and of the demo site (web/), two origins as in a real embedding:
+
+* the **assistant's origin** (``--port``, ``SV_WEB_PORT``): the embed script, the iframe page
+  ``/widget/frame.html`` with its script and style, and the Socket.IO client. The iframe page says
+  which sites may show it (CSP ``frame-ancestors`` from ``SV_ALLOWED_EMBEDDERS``) and that it talks
+  only to the Socket.IO server (``--rasa-url`` or ``SV_SOCKET_URL``);
+* the **demo site** (``--demo-port``, ``SV_DEMO_PORT``; 0: none): pages standing in for a Comune's
+  site, which embed the widget from the assistant's origin.
+
+Only the listed files are served (no directory listing); every response says: no caching, no
+referrer; no access log (it would record who opened the chat).
+"""
 from __future__ import annotations
 
 import argparse
-import functools
 import http.server
+import os
+import sys
+import threading
 from pathlib import Path
+from typing import Dict, Iterable, Optional, Tuple
 
-WEB = Path(__file__).resolve().parent.parent / "web"
+ROOT = Path(__file__).resolve().parent.parent
+WEB = ROOT / "web"
+sys.path.insert(0, str(ROOT))
+
+from assistant import settings  # noqa: E402
+
+JS, CSS, HTML = "text/javascript; charset=utf-8", "text/css; charset=utf-8", "text/html; charset=utf-8"
+WIDGET_FILES = {
+    "/widget/sportello-widget.js": ("widget/sportello-widget.js", JS),
+    "/widget/frame.html": ("widget/frame.html", HTML),
+    "/widget/frame.js": ("widget/frame.js", JS),
+    "/widget/frame.css": ("widget/frame.css", CSS),
+    "/vendor/socket.io.min.js": ("vendor/socket.io.min.js", JS),
+}
+DEMO_FILES = {
+    "/": ("index.html", HTML),
+    "/index.html": ("index.html", HTML),
+    "/demo-sessione.html": ("demo-sessione.html", HTML),
+    "/demo-pulsante.html": ("demo-pulsante.html", HTML),
+    "/demo-iframe.html": ("demo-iframe.html", HTML),
+    "/demo.css": ("demo.css", CSS),
+}
 
 
-class Handler(http.server.SimpleHTTPRequestHandler):
-    rasa_url = ""
+def frame_policy(socket_url: str, embedders: Iterable[str]) -> str:
+    """CSP of the iframe page: its own files, the Socket.IO server, shown only by the listed sites."""
+    ws = socket_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+    ancestors = " ".join(embedders) or "'none'"
+    return (f"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"connect-src 'self' {socket_url} {ws}; base-uri 'none'; form-action 'none'; "
+            f"frame-ancestors {ancestors}")
 
-    def end_headers(self) -> None:
-        ws = self.rasa_url.replace("http://", "ws://").replace("https://", "wss://")
+
+def demo_policy(widget_url: str) -> str:
+    return (f"default-src 'self'; script-src 'self' {widget_url}; frame-src {widget_url}; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'self'")
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    files: Dict[str, Tuple[str, str]] = {}
+    replacements: Dict[str, str] = {}
+    policies: Dict[str, str] = {}  # path -> Content-Security-Policy; "" default
+    redirect_root: Optional[str] = None
+    server_version = "sportello"
+    sys_version = ""
+
+    def _send(self, status: int, body: bytes, content_type: str, path: str = "", head: bool = False,
+              extra: Optional[Dict[str, str]] = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("Referrer-Policy", "no-referrer")
         self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Content-Security-Policy",
-                         f"default-src 'self'; connect-src 'self' {self.rasa_url} {ws}; "
-                         "script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                         "frame-ancestors 'self'")
-        super().end_headers()
+        policy = self.policies.get(path, self.policies.get("", ""))
+        if policy:
+            self.send_header("Content-Security-Policy", policy)
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def _get(self, head: bool) -> None:
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if path == "/" and self.redirect_root:
+            self._send(302, b"", HTML, head=head, extra={"Location": self.redirect_root})
+            return
+        entry = self.files.get(path)
+        file = WEB / entry[0] if entry else None
+        if not entry or not file.is_file():
+            self._send(404, "Pagina non trovata.\n".encode(), "text/plain; charset=utf-8", head=head)
+            return
+        body = file.read_bytes()
+        if entry[1] == HTML:
+            text = body.decode("utf-8")
+            for key, value in self.replacements.items():
+                text = text.replace("{{" + key + "}}", value)
+            body = text.encode("utf-8")
+        self._send(200, body, entry[1], path, head)
 
     def do_GET(self) -> None:
-        page = self.path.split("?")[0]
-        page = "/index.html" if page == "/" else page
-        if page.count("/") == 1 and page.endswith(".html") and (WEB / page[1:]).is_file():
-            body = (WEB / page[1:]).read_text(encoding="utf-8").replace("{{RASA_URL}}", self.rasa_url).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        if self.path.startswith("/node_modules"):
-            self.send_error(404)
-            return
-        super().do_GET()
+        self._get(head=False)
+
+    def do_HEAD(self) -> None:
+        self._get(head=True)
+
+    def _refuse(self) -> None:
+        self._send(405, "Metodo non ammesso.\n".encode(), "text/plain; charset=utf-8", extra={"Allow": "GET, HEAD"})
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse
 
     def log_message(self, *args) -> None:  # no access log: it would record who opened the chat
         pass
 
 
+def widget_server(host: str, port: int, socket_url: str, embedders: Iterable[str],
+                  demo_url: Optional[str] = None) -> http.server.ThreadingHTTPServer:
+    """The assistant's origin: the widget's files; ``/`` leads to the demo site when there is one."""
+    embedders = tuple(embedders)
+    handler = type("WidgetHandler", (Handler,), {
+        "files": WIDGET_FILES, "replacements": {"SOCKET_URL": socket_url}, "redirect_root": demo_url,
+        "policies": {"/widget/frame.html": frame_policy(socket_url, embedders),
+                     "": "default-src 'none'; frame-ancestors 'none'"},
+    })
+    return http.server.ThreadingHTTPServer((host, port), handler)
+
+
+def demo_server(host: str, port: int, widget_url: str) -> http.server.ThreadingHTTPServer:
+    """A stand-in for a Comune's site: another origin, which embeds the widget."""
+    handler = type("DemoHandler", (Handler,), {
+        "files": DEMO_FILES, "replacements": {"WIDGET_URL": widget_url}, "policies": {"": demo_policy(widget_url)},
+    })
+    return http.server.ThreadingHTTPServer((host, port), handler)
+
+
 def main() -> None:
+    widget = settings.load_widget()
     parser = argparse.ArgumentParser()
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--rasa-url", required=True)
+    parser.add_argument("--host", default=settings.load().host)
+    parser.add_argument("--port", type=int, default=settings.load().web_port)
+    parser.add_argument("--rasa-url", help="Socket.IO server (default SV_SOCKET_URL, which wins when set)")
+    parser.add_argument("--demo-port", type=int, default=widget.demo_port, help="0: no demo site")
     args = parser.parse_args()
-    Handler.rasa_url = args.rasa_url
-    handler = functools.partial(Handler, directory=str(WEB))
-    http.server.ThreadingHTTPServer((args.host, args.port), handler).serve_forever()
+    socket_url = widget.socket_url if os.environ.get("SV_SOCKET_URL") or not args.rasa_url else args.rasa_url.rstrip("/")
+    widget_url = widget.public_origins[0]
+    demo_url = f"http://{args.host}:{args.demo_port}" if args.demo_port else None
+    servers = [widget_server(args.host, args.port, socket_url, widget.allowed_embedders, demo_url and demo_url + "/")]
+    if args.demo_port:
+        servers.append(demo_server(args.host, args.demo_port, widget_url))
+    for server in servers[1:]:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    servers[0].serve_forever()
 
 
 if __name__ == "__main__":

@@ -107,6 +107,7 @@ def bot(fake_telegram, fake_twilio):
         "SV_DATABASE_URL": f"sqlite:///{tmp}/sportello.db",
         "SV_CONSOLE_PORT": str(run.free_port()),
         "SV_REST_TOKEN": REST_TOKEN, "SV_ACTIONS_SECRET": ACTIONS_SECRET,
+        "SV_DEMO_PORT": str(run.free_port()),  # the demo site embedding the widget (another origin)
     }
     from assistant.directory import loader
     loader.load(env["SV_DATABASE_URL"])
@@ -116,6 +117,7 @@ def bot(fake_telegram, fake_twilio):
     print(f"\nservers ready in {time.monotonic() - started:.0f} s (logs in {tmp})")
     b = Bot(f"http://127.0.0.1:{env['SV_RASA_PORT']}", token, env, tmp)
     b.web = f"http://127.0.0.1:{env['SV_WEB_PORT']}"
+    b.demo = f"http://127.0.0.1:{env['SV_DEMO_PORT']}"
     b.console = f"http://127.0.0.1:{env['SV_CONSOLE_PORT']}"
     b.db_url = env["SV_DATABASE_URL"]
     b.procs = procs

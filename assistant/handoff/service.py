@@ -68,6 +68,11 @@ def summary_of(slots: Dict) -> str:
 
 
 # -- Rasa HTTP API (transcript, resume, messages to the person) --------------------------------
+def _path_id(conversation_id: str) -> str:
+    # Sanic does not decode path parameters: the channel prefix (web:, tg:, wa:) must stay as it is.
+    return urllib.parse.quote(conversation_id, safe=":+")
+
+
 class RasaApi:
     def __init__(self, base_url: str, token: str):
         self.base_url, self.token = base_url.rstrip("/"), token
@@ -81,11 +86,11 @@ class RasaApi:
             return json.loads(resp.read() or b"null")
 
     def tracker(self, conversation_id: str) -> Dict:
-        return self._call("GET", f"/conversations/{urllib.parse.quote(conversation_id, safe='')}/tracker",
+        return self._call("GET", f"/conversations/{_path_id(conversation_id)}/tracker",
                           query={"include_events": "ALL"})
 
     def append_events(self, conversation_id: str, events: List[Dict]) -> None:
-        self._call("POST", f"/conversations/{urllib.parse.quote(conversation_id, safe='')}/tracker/events", events)
+        self._call("POST", f"/conversations/{_path_id(conversation_id)}/tracker/events", events)
 
     def resume(self, conversation_id: str) -> None:
         # `resume` alone leaves the bot waiting on the wrong step; `action_listen` makes it answer again.
@@ -93,7 +98,7 @@ class RasaApi:
 
     def send(self, conversation_id: str, channel: str, message: str) -> None:
         """An operator's message, sent through the person's channel and kept in the transcript."""
-        cid = urllib.parse.quote(conversation_id, safe="")
+        cid = _path_id(conversation_id)
         self.append_events(conversation_id, [{"event": "slot", "name": "operator_message", "value": message}])
         self._call("POST", f"/conversations/{cid}/execute", {"name": "action_operator_message"},
                    query={"output_channel": channel})
