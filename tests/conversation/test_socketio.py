@@ -225,3 +225,31 @@ def test_session_request_without_a_body_is_answered(bot):
         assert (await widget.next("session_confirm"))["renewed"] is True
         await widget.close()
     run(scenario())
+
+
+def test_the_widgets_quick_exit_erases_the_conversation(bot):
+    """The iframe's quick exit sends /exit_chat before it disconnects: every stored event goes (issue 15)."""
+    import sqlalchemy as sa
+
+    def stored(conversation_id):
+        engine = sa.create_engine(bot.env["SV_TRACKER_URL"])
+        with engine.connect() as conn:
+            count = conn.execute(sa.text("SELECT COUNT(*) FROM events WHERE sender_id = :s"),
+                                 {"s": conversation_id}).scalar_one()
+        engine.dispose()
+        return count
+
+    async def scenario():
+        widget = await Widget(bot).connect()
+        token = (await widget.session())["session_token"]
+        await widget.say("mio marito mi picchia, abito a Bra")
+        assert await asyncio.to_thread(settled_user_texts, bot, conversation(token))
+        assert stored(conversation(token)) > 3
+        reply = await widget.say("/exit_chat")
+        assert "Ho cancellato" in reply["text"] or "chiuso" in reply["text"]
+        deadline = time.monotonic() + TIMEOUT
+        while stored(conversation(token)) and time.monotonic() < deadline:
+            await asyncio.sleep(0.3)
+        assert stored(conversation(token)) == 0
+        await widget.close()
+    run(scenario())
