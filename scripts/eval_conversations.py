@@ -25,7 +25,7 @@ def run_splits(base_url: str, splits) -> dict:
     say = conversations.rest_sender(base_url)
     out = {}
     for split in splits:
-        results, summary = conversations.run_all(say, sets.load("conversations", split))
+        results, summary = conversations.run_all(say, sets.load("conversations", split), split == "dev")
         print(f"\n==> conversations, {split} split")
         print(conversations.format_results(results, summary, show_text=split == "dev"))
         out[split] = summary

@@ -75,8 +75,8 @@ def show_nlu(split: str, n: Dict) -> None:
         print(f"  worst {field} confusions (gold -> predicted x n): "
               + "; ".join(f"{g} -> {p} x{c}" for g, p, c in n[f"{field}_confusions"]))
     for error in n.get("errors", [])[:40]:
-        wrong = ", ".join(f"{k} {g}->{p}" for k, (g, p) in error.items()
-                          if k in ("intent", "event", "victim", "comune") and g != p)
+        wrong = ", ".join(f"{k} {error[k][0]}->{error[k][1]}" for k in ("intent", "event", "victim", "comune")
+                          if error[k][0] != error[k][1])
         print(f"    {error['id']}: {error['text'][:90]!r}: {wrong}")
     if len(n.get("errors", [])) > 40:
         print(f"    ... {len(n['errors']) - 40} more in results/nlu_report.json")
@@ -185,7 +185,7 @@ def main(argv=None) -> int:
         with conversations.running_servers() as base:
             say = conversations.rest_sender(base)
             for split in splits:
-                results, summary = conversations.run_all(say, sets.load("conversations", split))
+                results, summary = conversations.run_all(say, sets.load("conversations", split), split == "dev")
                 print(f"  -- {split} split")
                 print(conversations.format_results(results, summary, show_text=split == "dev"))
                 report["splits"][split]["conversations"] = summary

@@ -182,3 +182,15 @@ def near_duplicates(left: Sequence[Tuple[str, str]], right: Sequence[Tuple[str, 
         for i, j in zip(*scores.nonzero()):
             pairs.append((lefts[i][0], lefts[i][1], rights[j][0], rights[j][1], float(scores[i, j])))
     return pairs
+
+
+def all_texts(split: str) -> List[Tuple[str, str]]:
+    """(where, text) for every message and conversation turn of one split of every set."""
+    return [(f"{kind}_{split} {where}", text) for kind in KINDS for where, text in texts_of(kind, load(kind, split))]
+
+
+if __name__ == "__main__":  # python -m scripts.evaluation.sets: the training examples to change
+    found = near_duplicates(all_texts("dev") + all_texts("test"), training_texts())
+    for where, text, source, example, score in sorted(found, key=lambda p: (p[2], p[3])):
+        print(f"data/{'' if source.startswith('danger/') else 'nlu/'}{source}: {example!r} ~ {where} ({score:.0f})")
+    print(f"{len({(p[2], p[3]) for p in found})} training examples to change or remove ({len(found)} pairs)")

@@ -11,11 +11,6 @@ def _show(pairs):
     return "\n".join(f"  {a!r} ({wa}) ~ {b!r} ({wb}): {s:.0f}" for wa, a, wb, b, s in pairs)
 
 
-def _all_texts(split):
-    return [(f"{kind}_{split} {where}", text) for kind in sets.KINDS
-            for where, text in sets.texts_of(kind, sets.load(kind, split))]
-
-
 def _units(kind, split):
     """Items as the split moves them: a message, or a whole conversation (its turns joined)."""
     out = []
@@ -26,9 +21,10 @@ def _units(kind, split):
 
 
 def test_no_evaluation_text_is_a_near_duplicate_of_training_data():
-    pairs = sets.near_duplicates(_all_texts("dev") + _all_texts("test"), sets.training_texts())
+    pairs = sets.near_duplicates(sets.all_texts("dev") + sets.all_texts("test"), sets.training_texts())
     assert not pairs, (f"{len(pairs)} evaluation texts are near-duplicates of training examples; change or "
-                       f"remove the TRAINING example (evaluation sets stay as written):\n" + _show(pairs))
+                       f"remove the TRAINING example (evaluation sets stay as written; list: "
+                       f"python -m scripts.evaluation.sets):\n" + _show(pairs))
 
 
 @pytest.mark.parametrize("kind", sorted(sets.KINDS))
@@ -116,3 +112,10 @@ def test_expectations_on_made_up_replies():
     assert not check("no_location", "Indirizzo: corso Unione Sovietica 220/D")[0]
     assert check("no_location", "Indirizzo: non indicato nelle nostre fonti, chiedilo al telefono.")[0]
     assert not check("topic:kb_inventato", "qualsiasi")[0]
+
+
+def test_a_topic_is_recognised_by_its_answer_not_by_its_button():
+    from scripts.evaluation.conversations import check, vocabulary
+    opening = vocabulary().topics["kb_patrocinio"][0]
+    assert check("topic:kb_patrocinio", opening.capitalize() + " e altro testo.")[0]
+    assert not check("topic:kb_patrocinio", "Scegli un argomento:\nDenuncia o querela\nAvvocato gratuito")[0]
