@@ -57,15 +57,18 @@ def raised(figures: Dict[str, Optional[float]], ratchet: Dict) -> Tuple[Dict, Li
     return new, changes
 
 
-def table(figures: Dict[str, Optional[float]], ratchet: Dict) -> str:
-    """Figure, ratchet and target side by side."""
-    lines = [f"  {'figure':<26}{'now':>8}{'ratchet':>9}   target"]
+def _shown(value) -> str:
+    return "-" if value is None else (f"{value}" if isinstance(value, int) else f"{value:.3f}")
+
+
+def table(figures: Dict[str, Optional[float]], ratchet: Dict, dev: Optional[Dict[str, Optional[float]]] = None) -> str:
+    """Test-split figure (and the dev one when given), ratchet and target side by side."""
+    lines = [f"  {'figure':<26}" + (f"{'dev':>8}" if dev is not None else "") + f"{'test':>8}{'ratchet':>9}   target"]
     for name, value in figures.items():
-        floor = ratchet["figures"].get(name)
         op, target = TARGETS.get(name, ("", None))
-        shown = "-" if value is None else (f"{value}" if isinstance(value, int) else f"{value:.3f}")
-        floor_shown = "-" if floor is None else (f"{floor}" if isinstance(floor, int) else f"{floor:.3f}")
         met = "" if target is None or value is None else (
             "  met" if (value >= target if op == ">=" else value <= target) else "  NOT met")
-        lines.append(f"  {name:<26}{shown:>8}{floor_shown:>9}   {op + ' ' + str(target) if target is not None else ''}{met}")
+        lines.append(f"  {name:<26}" + (f"{_shown(dev.get(name)):>8}" if dev is not None else "")
+                     + f"{_shown(value):>8}{_shown(ratchet['figures'].get(name)):>9}   "
+                     + (f"{op} {target}{met}" if target is not None else ""))
     return "\n".join(lines)
