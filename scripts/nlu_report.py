@@ -32,8 +32,10 @@ from scripts.evaluation import conversations, ratchet, scoring, sets  # noqa: E4
 RESULTS = ROOT / "results"
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 HELDOUT_THRESHOLD = 0.95  # the project's own held-out set (written like the training data)
+# Figures the ratchet keeps. The held-out set is printed, not gated: it is written like the training data
+# (issue 13), and the independent test split gates intent accuracy on 300 messages instead of 90.
 RATCHETED = ["danger_recall", "danger_precision", "intent_accuracy", "event_accuracy", "event_accuracy_all",
-             "victim_accuracy", "victim_accuracy_all", "comune_found_rate", "comune_wrong", "heldout_intent_accuracy"]
+             "victim_accuracy", "victim_accuracy_all", "comune_found_rate", "comune_wrong", "conversations_pass_rate"]
 
 
 def quiet() -> None:
@@ -174,7 +176,8 @@ def main(argv=None) -> int:
             scoring.confusion_png(gold, pred, RESULTS / f"nlu_confusion_{split}.png", f"Intents, {split} split")
     stage("project held-out set tests/nlu/heldout.yml (written like the training data)")
     report["heldout"] = held = heldout(agent)
-    print(f"  intent accuracy {held['intent_accuracy']} on {held['messages']} (it used to gate at {HELDOUT_THRESHOLD})")
+    print(f"  intent accuracy {held['intent_accuracy']} on {held['messages']} (printed, not gated; it used to gate at "
+          f"{HELDOUT_THRESHOLD})")
     for error in held["errors"]:
         print(f"    {error['text']!r}: {error['intent']} -> {error['predicted']}")
     timing["nlu"] = time.monotonic() - t
@@ -219,7 +222,7 @@ def main(argv=None) -> int:
     print(ratchet.table(figures, current, dev_figures))
     failed = ratchet.regressions({k: v for k, v in figures.items() if k in current["figures"]}, current)
     if args.update_ratchet:
-        new, changes = ratchet.raised(figures, current)
+        new, changes = ratchet.raised({k: v for k, v in figures.items() if k in RATCHETED}, current)
         ratchet.save(new)
         print("  ratchet raised: " + ("; ".join(changes) if changes else "nothing improved"))
     if not args.gate:

@@ -119,3 +119,24 @@ def test_a_topic_is_recognised_by_its_answer_not_by_its_button():
     opening = vocabulary().topics["kb_patrocinio"][0]
     assert check("topic:kb_patrocinio", opening.capitalize() + " e altro testo.")[0]
     assert not check("topic:kb_patrocinio", "Scegli un argomento:\nDenuncia o querela\nAvvocato gratuito")[0]
+
+
+# --- the ratchet ----------------------------------------------------------------------------------
+
+def test_ratchet_fails_only_below_its_tolerance_and_never_goes_down():
+    from scripts.evaluation import ratchet
+    floor = {"tolerance": 0.01, "figures": {"intent_accuracy": 0.50, "comune_wrong": 3}}
+    assert ratchet.regressions({"intent_accuracy": 0.495, "comune_wrong": 3}, floor) == []
+    assert ratchet.regressions({"intent_accuracy": 0.48}, floor) == ["intent_accuracy: 0.4800 < ratchet 0.5000 - 0.01"]
+    assert ratchet.regressions({"comune_wrong": 4}, floor) == ["comune_wrong: 4 > ratchet 3 (may not rise)"]
+    raised, changes = ratchet.raised({"intent_accuracy": 0.45, "comune_wrong": 1, "event_accuracy": 0.3}, floor)
+    assert raised["figures"] == {"intent_accuracy": 0.50, "comune_wrong": 1, "event_accuracy": 0.3}
+    assert len(changes) == 2 and floor["figures"]["comune_wrong"] == 3  # the input is left as it was
+
+
+def test_committed_ratchet_is_well_formed():
+    from scripts.evaluation import ratchet
+    data = ratchet.load()
+    assert 0 < data["tolerance"] <= 0.02
+    assert set(data["figures"]) <= set(ratchet.TARGETS) | {"event_accuracy_all", "victim_accuracy_all",
+                                                           "conversations_pass_rate"}
