@@ -31,7 +31,8 @@ QUESTIONS = {"danger": "utter_ask_pericolo", "what": "utter_ask_cosa_successo", 
 QUESTION_WORDS = 5  # a question is recognised by the first words of its question sentence
 ADDRESS = re.compile(
     r"\b(?:via|viale|corso|c\.so|piazza|p\.za|p\.zza|piazzale|largo|vicolo|strada|str\.|contrada|borgata|"
-    r"lungo\w+|localita|frazione|loc\.)\s+(?:[\w'.]+\s+){0,5}\d+(?:\s*/\s*\w+)?\b", re.I)
+    r"lungo\w+|localita|frazione|loc\.)\s+(?:[\w'.]+\s+){0,5}\d+(?:\s*/\s*\w+)?\b"
+    r"(?!\s*(?:giorni|ore|anni|mesi|settimane|minuti|volte|euro|km|%))", re.I)
 ADDRESS_LINE = re.compile(r"\bindirizzo\s*:\s*(?!non )\S", re.I)
 
 

@@ -111,6 +111,8 @@ def test_expectations_on_made_up_replies():
     assert check("no_service_cav", "Rete Dafne Torino")[0] and check("service_victim_support", "Rete Dafne Torino")[0]
     assert not check("no_location", "Indirizzo: corso Unione Sovietica 220/D")[0]
     assert check("no_location", "Indirizzo: non indicato nelle nostre fonti, chiedilo al telefono.")[0]
+    assert not check("no_location", "Lei abita in via Roma 12, secondo piano")[0]
+    assert check("no_location", "Nel corso di 3 giorni il pubblico ministero ti ascolta.")[0]
     assert not check("topic:kb_inventato", "qualsiasi")[0]
 
 
