@@ -5,7 +5,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup train bench validate clean audit
+.PHONY: run test setup train bench validate clean audit nlu-report
 
 run: train
 	@$(PY) scripts/run.py
@@ -18,6 +18,11 @@ setup:
 
 train: setup
 	@$(PY) scripts/train_if_changed.py
+
+# Danger, NLU and conversation figures on the independent sets (dev and test) beside the targets,
+# cross-validation on the training data; results/nlu_report.json. Not part of `make test`.
+nlu-report: train
+	@$(PY) scripts/nlu_report.py $(ARGS)
 
 validate: setup
 	@.venv/bin/rasa data validate --fail-on-warnings --data data/nlu data/rules data/stories --domain domain --config config.yml

@@ -5,14 +5,14 @@ cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD" TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false
 stage() { printf '\n==> %s\n' "$*"; }
 
-stage "unit tests"
+stage "unit tests (with the evaluation sets' checks: near-duplicates, labels, vocabulary)"
 .venv/bin/python -m pytest -q tests/unit
 
 stage "rasa data validate --fail-on-warnings"
 .venv/bin/rasa data validate --fail-on-warnings --data data/nlu data/rules data/stories --domain domain --config config.yml
 
-stage "held-out NLU test (intent accuracy must be >= 0.95)"
-.venv/bin/python scripts/nlu_heldout.py
+stage "ratchet gate: danger and NLU on the independent test splits (tests/eval/ratchet.json)"
+.venv/bin/python scripts/nlu_report.py --gate
 
 stage "rasa test core on test stories (--fail-on-prediction-errors)"
 .venv/bin/rasa test core --model models/sportello.tar.gz --stories tests/stories --fail-on-prediction-errors --out results/core
@@ -21,7 +21,7 @@ stage "browser for the widget tests (Debian chromium) and nginx (console behind 
 bash scripts/debian_tool.sh /usr/bin/chromium chromium chromium-driver
 bash scripts/debian_tool.sh /usr/sbin/nginx nginx-light
 
-stage "conversation and browser tests against the real servers (HTTP, Socket.IO, Chromium)"
+stage "conversation and browser tests against the real servers (HTTP, Socket.IO, Chromium; the evaluation conversations' ratchet)"
 .venv/bin/python -m pytest -q tests/conversation tests/browser
 
 stage "2 replicas behind nginx on PostgreSQL + Redis: 64 conversations x 20 turns, a replica killed, the database cut"
