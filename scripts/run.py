@@ -86,7 +86,7 @@ def start(env_extra: Optional[Dict[str, str]] = None, log_dir: Optional[Path] = 
     """Start the processes (all, or those named in `only`); returns them by name (stop them with stop())."""
     env = child_env(env_extra)
     s = settings_module.load(env)
-    token = token or os.environ.get("SV_API_TOKEN") or secrets.token_urlsafe(24)
+    token = token or os.environ.get("SV_API_TOKEN") or secrets.token_hex(24)  # hex: never starts with "-" (a CLI argument)
     env["SV_API_TOKEN"] = token  # the console reads transcripts and resumes conversations with it
     env["SV_RASA_URL"] = f"http://{s.host}:{s.rasa_port}"
     if s.host in ("127.0.0.1", "localhost", "::1"):  # the console is served over plain http on loopback
@@ -121,7 +121,7 @@ def stop(procs: Dict[str, subprocess.Popen]) -> None:
 def main() -> int:
     s = settings_module.load()
     generated = not os.environ.get("SV_API_TOKEN")
-    token = os.environ.get("SV_API_TOKEN") or secrets.token_urlsafe(24)
+    token = os.environ.get("SV_API_TOKEN") or secrets.token_hex(24)
     started = time.monotonic()
     rest_note = "  (header Authorization: Bearer $SV_REST_TOKEN)" if settings_module.protection().rest_token else ""
     # Ctrl-C and SIGTERM stop everything, even when started from a shell that ignores SIGINT
