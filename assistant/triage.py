@@ -1,11 +1,17 @@
-"""Triage: what happened and who is the victim (from free text), which services fit, and the
-reply that lists them. Texts come from content/triage.yml; numbers and services from the directory."""
+"""Triage: what happened, who is the victim, their gender and the service asked for (from free text),
+which services fit (content/routing.yml), and the reply that lists them. Texts come from
+content/triage.yml; numbers and services from the directory.
+
+What happened and who: hand-written patterns first (high precision: when one matches, it wins), then
+a small classifier learned from the labelled examples of data/nlu (the `metadata` of each block:
+event, victim), which generalises to the words the patterns do not know. Gender and the requested
+service are said in so few ways (agreement, names of services) that patterns are enough."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Dict, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 from urllib.parse import urlparse
 
 import yaml
@@ -16,67 +22,344 @@ from assistant.settings import PROJECT_ROOT
 from assistant.text import normalise
 
 TEXTS_FILE = PROJECT_ROOT / "content" / "triage.yml"
+ROUTING_FILE = PROJECT_ROOT / "content" / "routing.yml"
+NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 SKIPPED = "non_detto"
 VIOLENCE_AGAINST_WOMEN = {"violenza_domestica", "violenza_sessuale", "stalking"}
+EVENTS = ("violenza_domestica", "violenza_sessuale", "stalking", "aggressione", "truffa", "phishing", "sextortion",
+          "revenge_porn", "molestie_lavoro", "furto", "discriminazione", "tratta", "bullismo", "altro")
+VICTIMS = ("io", "minore", "anziano", "disabile", "altra_persona")
+GENDERS = ("donna", "uomo")
+SERVICES = ("centro_antiviolenza", "servizi_sociali", "sportello_vittime", "avvocato", "polizia", "polizia_postale",
+            "psicologo")
 
 # Numbers as written in data/directory/numeri_nazionali.csv (looked up there by their digits).
 EMERGENCY, ANTIVIOLENZA, EMERGENZA_INFANZIA, TELEFONO_AZZURRO = "112", "1522", "114", "19696"
 UNAR, ANTITRATTA, RETE_DAFNE = "800 90 10 10", "800 290 290", "800 91 91 08"
 
+_PARTNER = r"(marito|moglie|compagn[oa]|ex|fidanzat[oa]|ragazzo|ragazza|convivente|partner|moroso|morosa)"
+_INTIMATE = r"(foto|video|immagini|filmat\w*)( \w+){0,3} (intim\w*|nud\w*|os[eè]|hot|sexy|spoglia\w*|senza vestiti)"
 _EVENT_PATTERNS = [  # first match wins: the most specific kinds come first
-    ("tratta", r"\b(tratta|sfruttat\w*|costrett\w* a (lavorare|prostituir\w*)|mi (hanno|ha) (preso|tolto|sequestrato) (il )?(passaporto|documenti)|prostituir\w*)\b"),
-    ("discriminazione", r"\b(razzis\w*|discrimin\w*|perche sono (nero|nera|straniero|straniera|rom|musulman\w*|ebre\w*|african\w*)|odio razziale|per (la mia|il mio) (religione|origine|colore))\b"),
-    ("violenza_sessuale", r"\b(violenza sessuale|stupr\w*|violentat\w*|abus\w* sessual\w*|molest\w*|toccat\w* (contro|senza)|abusat\w*|abusi)\b"),
-    ("stalking", r"\b(stalk\w*|perseguit\w*|mi (segue|seguiva|pedina|controlla)|appostat\w*|non smette di (chiamarmi|scrivermi|cercarmi))\b"),
-    ("bullismo", r"\b(bullismo|bulli|cyberbullismo|bullizzat\w*)\b"),
-    ("violenza_domestica", r"\b(mi (picchia|picchiava|mena|meno|ha picchiat\w*|ha menat\w*|maltratta|umilia|insulta|minaccia|controlla i soldi)|maltratt\w*|violenza (domestica|in famiglia|psicologica|economica)|botte|schiaff\w*|mi alza le mani|violent[oa])\b"),
-    ("truffa", r"\b(truff\w*|raggir\w*|fregat\w*|phishing|finto (nipote|carabiniere|tecnico)|clonat\w*)\b"),
-    ("furto", r"\b(furto|rubat\w*|derubat\w*|scippat\w*|scippo|rapina\w*|ladri|ladro|borseggi\w*)\b"),
-    ("aggressione", r"\b(aggredit\w*|aggressione|picchiat\w*|pestat\w*|accoltellat\w*|ferit\w*)\b"),
-]
-_VICTIM_PATTERNS = [
-    ("minore", r"\b(mio figlio|mia figlia|i miei figli|bambin\w*|ragazzin\w*|minorenne|minore|alunn\w*|nipotin\w*|ho (1[0-7]|[6-9]) anni|figlio di \d+ anni|figlia di \d+ anni)\b"),
-    ("anziano", r"\b(anzian\w*|nonn[oa]|pensionat\w*|ho (6[5-9]|[7-9]\d) anni|di (6[5-9]|[7-9]\d) anni)\b"),
-    ("disabile", r"\b(disabil\w*|handicap\w*|invalid\w*|non vedente|non udente|sedia a rotelle)\b"),
-    ("altra_persona", r"\b(mia (sorella|madre|mamma|amica|cugina|collega|vicina|zia)|mio (fratello|padre|papa|amico|cugino|collega|vicino|zio)|una mia amica|un mio amico|un altra persona|altra persona|qualcun altro|un conoscente)\b"),
-    ("io", r"\b(mi (picchia|ha|hanno|minaccia|segue|perseguita|insulta|maltratta|molesta|umilia|controlla)|sono stat[oa]|ho subito|mi sento|sono vittima|io stess[oa])\b|^(io|a me|sono io|proprio io|me|e successo a me)$"),
+    ("tratta", r"\b(tratta (di esseri umani|delle persone|di persone)|vittima di tratta|sfruttat\w*|costrett\w* a "
+               r"(lavorare|prostituir\w*|chiedere l elemosina)|(hanno|ha|tengono|tiene) (preso|tolto|sequestrato|"
+               r"ritirato|il mio) (il |i miei )?(passaporto|documenti)|prostituir\w*|debito per il viaggio)\b"),
+    ("sextortion", r"\b(sextortion|sex extortion|ricatt\w*( \w+){0,6} (foto|video|immagini)|(foto|video|immagini)"
+                   r"( \w+){0,6} ricatt\w*|(pubblica|diffonde|manda|mandera|pubblichera|mette in giro)\w*( \w+){0,4} "
+                   r"(foto|video)( \w+){0,4} se non (pago|gli do|le do|mando))\b"),
+    ("revenge_porn", r"\b(revenge porn|(pubblicat|condivis|mandat|girat|diffus|postat|mess)\w*( \w+){0,4} " + _INTIMATE +
+                     r"|" + _INTIMATE + r"( \w+){0,4} (pubblicat|condivis|mandat|girat|diffus|postat|in giro|online|"
+                     r"sui social|nel gruppo|in rete)\w*)\b"),
+    ("phishing", r"\b(phishing|smishing|clonat\w*( \w+){0,2} carta|carta( \w+){0,2} clonat\w*|(sms|mail|email|e mail|"
+                 r"link|sito|pagina) (fals\w*|truffa|della banca fals\w*)|finta banca|falsa banca|finto (operatore|"
+                 r"consulente) (della banca|bancario)|svuotat\w* (il )?conto|(prelievi|addebiti|acquisti|bonifici?) "
+                 r"(che non ho fatto|non autorizzat\w*)|rubato (le )?credenziali|codici della carta)\b"),
+    ("discriminazione", r"\b(razzis\w*|discrimin\w*|omofob\w*|transfob\w*|perche sono (nero|nera|straniero|straniera|"
+                        r"rom|musulman\w*|ebre\w*|african\w*|gay|lesbica|trans)|odio razziale|per (la mia|il mio) "
+                        r"(religione|origine|colore|velo)|sporco negro|negro di merda|torna al tuo paese)\b"),
+    ("molestie_lavoro", r"\b(molest\w*|avances|palpeggi\w*|toccat\w*|mi tocca|battute spinte|commenti sessuali)"
+                        r"( \w+){0,8} (lavoro|ufficio|capo|capoufficio|collega|colleghi|datore|titolare|responsabile|"
+                        r"caporeparto|azienda|negozio|turno)\b|\b(capo|capoufficio|collega|datore di lavoro|titolare|"
+                        r"responsabile)( \w+){0,4} (mi )?(molest\w*|palpeggi\w*|tocca|tocc\w*|fa (avances|battute))\b"),
+    ("violenza_sessuale", r"\b(violenza sessuale|stupr\w*|violentat\w*|abus\w* sessual\w*|molest\w*|toccat\w* (contro|"
+                          r"senza)|abusat\w*|abusi|costrett\w* (ad|a) (avere )?(rapporti|fare sesso|fare cose|"
+                          r"subire)|rapporti( sessuali)? (contro la mia volonta|senza il mio consenso|forzati|"
+                          r"non voluti)|mi ha (forzat\w*|obbligat\w*) (ad|a) (avere|fare) (rapporti|sesso))\b"),
+    ("violenza_domestica", r"\b(mi (picchia|picchiava|mena|menava|ha picchiat\w*|ha menat\w*|maltratta|umilia|"
+                           r"insulta|controlla i soldi|tiene senza soldi|toglie i soldi|alza le mani|ha alzato le "
+                           r"mani|mette le mani addosso|ha messo le mani addosso|prende a (schiaffi|pugni|calci))|"
+                           r"maltratt\w*|violenza (domestica|in famiglia|psicologica|economica)|botte|schiaff\w*|"
+                           r"alza le mani|violent[oa]|" + _PARTNER + r"( \w+){0,3} mi tratta (male|come)|mi tratta (male|come) \w+ "
+                           r"(mio|il mio) " + _PARTNER + r")\b"),
+    ("stalking", r"\b(stalk\w*|perseguit\w*|mi (segue|seguiva|pedina|aspetta sotto casa)|appostat\w*|"
+                 r"non smette di (chiamarmi|scrivermi|cercarmi)|non mi lascia in pace|me lo trovo (sempre )?"
+                 r"(sotto casa|davanti)|lo trovo (sempre )?sotto casa)\b"),
+    ("bullismo", r"\b(bullismo|bulli|bullo|cyberbullismo|cyberbull\w*|bullizzat\w*|bullizza\w*)\b"),
+    ("truffa", r"\b(truff\w*|raggir\w*|fregat\w*|finto (nipote|carabiniere|tecnico|avvocato|poliziotto|"
+               r"funzionario)|finta (nipote|avvocata)|clonat\w*)\b"),
+    ("furto", r"\b(furto|rubat\w*|rubano|mi ruba|ci ruba|ruba i|derubat\w*|scippat\w*|scippo|rapina\w*|rapinat\w*|ladri|ladro|"
+              r"borseggi\w*|sono entrati in casa|svaligiat\w*)\b"),
+    ("aggressione", r"\b(aggredit\w*|aggressione|picchiat\w*|pestat\w*|accoltellat\w*|ferit\w*|preso a "
+                    r"(pugni|calci|botte))\b"),
 ]
 _EVENTS = [(name, re.compile(p)) for name, p in _EVENT_PATTERNS]
-_VICTIMS = [(name, re.compile(p)) for name, p in _VICTIM_PATTERNS]
+
+_NUM = r"(\d{1,3})"
+_WRITER_AGE = re.compile(r"\b(?:ho|io ho|compio|avro) " + _NUM + r" anni\b")
+_PERSON_AGE = re.compile(r"\b(?:di|ha|con) " + _NUM + r" anni\b")
+_OFFENDER_KIN = re.compile(r"\b(mio figlio|mia figlia|mio nipote|mia nipote)( \w+){0,4} (mi|ci) \w+")
+_MINOR_WORDS = re.compile(r"\b(minorenne|minorenni|bambin\w*|ragazzin\w*|minore|alunn\w*|nipotin\w*|a scuola|"
+                          r"in classe|la mia prof|il mio prof|i miei genitori|mia mamma non sa|"
+                          r"sono in (prima|seconda|terza|quarta|quinta) (media|superiore|liceo|elementare)|"
+                          r"(prima|seconda|terza) media)\b")
+_CHILD_KIN = re.compile(r"\b(mio figlio|mia figlia|i miei figli|le mie figlie|mio nipote|mia nipote|"
+                        r"figlio piccolo|figlia piccola)\b")
+_ELDERLY = re.compile(r"\b(anzian\w*|nonn[oaie]|pensionat[oaie]|vecchiett\w*|vecchi[oa]|in pensione|"
+                      r"casa di riposo|rsa)\b")
+_DISABLED = re.compile(r"\b(disabil\w*|handicap\w*|invalid\w*|non vedente|non udente|sedia a rotelle|cieca|cieco|"
+                       r"sord[oa]|autistic\w*|sindrome di down|legge 104)\b")
+_OTHER = re.compile(r"\b(mia (sorella|madre|mamma|amica|cugina|collega|vicina|zia|moglie|compagna|fidanzata|"
+                    r"cognata|suocera|coinquilina)|mio (fratello|padre|papa|amico|cugino|collega|vicino|zio|marito|"
+                    r"compagno|fidanzato|cognato|suocero|coinquilino)|una mia amica|un mio amico|un altra persona|"
+                    r"altra persona|qualcun altro|un conoscente|una conoscente|la mia vicina|il mio vicino|"
+                    r"mia madre|la mia migliore amica|il mio migliore amico)\b")
+_VICTIM_VERBS = r"(picchia\w*|maltratta\w*|minaccia\w*|segue|perseguita\w*|insulta\w*|molesta\w*|umilia\w*|" \
+                r"truffat\w*|derubat\w*|aggredit\w*|violentat\w*|abusat\w*|ricatta\w*|tratta male|stuprat\w*)"
+_OTHER_IS_VICTIM = re.compile(r"\b(mia|mio|una mia|un mio) \w+( \w+){0,6} (e stat[oa]|viene|subisce|ha subito|"
+                              r"e vittima|l hanno|lo hanno|la hanno|e stata|la|lo) ?" + _VICTIM_VERBS + r"?|"
+                              r"\b(la|lo|le|li) (picchia|maltratta|minaccia|segue|perseguita|insulta|molesta|umilia|"
+                              r"ricatta|hanno|ha)\b")
+_ME = re.compile(r"\b(mi (picchia|ha|hanno|minaccia|segue|perseguita|insulta|maltratta|molesta|umilia|controlla|"
+                 r"tratta|alza|ricatta|tiene|toglie|ruba|chiama|scrive)|sono stat[oa]|ho subito|mi sento|sono vittima|"
+                 r"io stess[oa]|mi trovo|ho paura|in casa|a casa mia|casa nostra|ci hanno|il mio (conto|telefono|portafoglio|"
+                 r"profilo|cellulare)|la mia (carta|macchina|auto|borsa|casa|bici))\b|^(io|a me|sono io|proprio io|me|e successo a me|io stesso|"
+                 r"io stessa)$")
+_FEMALE_KIN = r"(sorella|madre|mamma|amica|cugina|collega|vicina|zia|figlia|nipote|nonna|moglie|compagna|fidanzata|" \
+              r"cognata|suocera|coinquilina|ragazza|bambina|ragazzina|figliola)"
+_MALE_KIN = r"(fratello|padre|papa|amico|cugino|collega|vicino|zio|figlio|nipote|nonno|marito|compagno|fidanzato|" \
+            r"cognato|suocero|coinquilino|ragazzo|bambino|ragazzino)"
+_WOMAN_WRITER = re.compile(r"\b(sono (una donna|una ragazza|una signora|una mamma|una madre|una moglie|una nonna|"
+                           r"una studentessa|incinta|sola)|sono (stata|rimasta|costretta|preoccupata|spaventata|"
+                           r"terrorizzata|disperata|stanca|separata|sposata|divorziata|anziana|disabile e sola)|"
+                           r"mi (ha|hanno) (gia |anche |di nuovo |sempre |ancora )?\w+(ata|ita|uta|etta|ritta|essa|ista)\b|mi (ha|hanno) \w+ (\w+ )?(picchiata|violentata|aggredita|"
+                           r"minacciata|truffata|derubata|molestata|insultata|toccata|seguita|costretta|chiusa|"
+                           r"umiliata|ricattata|scippata)|sono \w+ata\b|io (donna|ragazza)|in quanto donna|"
+                           r"da sola|(da|come) donna)")
+_MAN_WRITER = re.compile(r"\b(sono (un uomo|un ragazzo|un signore|un papa|un padre|un marito|un nonno|uno studente|"
+                         r"un pensionato)|sono (stato|rimasto|costretto|preoccupato|spaventato|terrorizzato|disperato|"
+                         r"separato|sposato|divorziato)\b|sono \w+ato\b|io (uomo|ragazzo)|in quanto uomo|"
+                         r"(da|come) uomo|mia moglie mi|la mia ex mi|la mia compagna mi|la mia fidanzata mi)")
+_SERVICE_PATTERNS = [
+    ("polizia_postale", r"\b(polizia postale|postale|commissariato online|commissariatodips)\b"),
+    ("centro_antiviolenza", r"\b(centr\w* anti ?violenza|cav|casa rifugio|case rifugio|casa delle donne|"
+                            r"centro per donne)\b"),
+    ("servizi_sociali", r"\b(servizi\w* social\w*|assistent\w* social\w*|consorzio socio assistenziale|"
+                        r"servizio sociale)\b"),
+    ("sportello_vittime", r"\b(sportell\w*( per| delle| alle| di aiuto alle| di supporto alle)? vittim\w*|"
+                          r"rete dafne|supporto (alle )?vittime|aiuto alle vittime|assistenza (alle )?vittime)\b"),
+    ("avvocato", r"\b(avvocat\w*|legale|patrocinio|gratuito patrocinio)\b"),
+    ("psicologo", r"\b(psicolog\w*|psicoterapeut\w*|terapeut\w*|supporto psicologico|sostegno psicologico)\b"),
+    ("polizia", r"\b((cerco|voglio|vorrei|devo|posso|come|dove|numero|chiamare|contattare|andare|parlare con|"
+                r"rivolgermi)( \w+){0,4} (polizia|carabinier\w*|questura|commissariato|caserma)|"
+                r"(polizia|carabinieri|questura|commissariato|caserma) (piu vicin\w*|vicin\w*|di \w+)\b)"),
+]
+_SERVICES = [(name, re.compile(p)) for name, p in _SERVICE_PATTERNS]
 
 
+def _first(patterns, plain: str) -> Optional[str]:
+    return next((name for name, pattern in patterns if pattern.search(plain)), None)
+
+
+# -- learned part -------------------------------------------------------------------------------
+LEARNED_THRESHOLD = 0.5  # the classifier's answer is taken only when it is at least this sure
+
+
+def labelled_examples(folder=NLU_DIR) -> Dict[str, List[Tuple[str, str]]]:
+    """(text, label) pairs for event and victim, read from the `metadata` of the blocks of data/nlu.
+    A block of an intent that is not a story (greet, kb_*, ...) teaches `none` (nothing told)."""
+    pairs: Dict[str, List[Tuple[str, str]]] = {"event": [], "victim": []}
+    for path in sorted(folder.glob("*.yml")):
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle) or {}
+        for block in data.get("nlu") or []:
+            if "intent" not in block or block["intent"] in ("empty_message", "media_message", "message_too_long"):
+                continue
+            meta = block.get("metadata") or {}
+            examples = [re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line[2:]).strip()
+                        for line in str(block.get("examples") or "").splitlines() if line.startswith("- ")]
+            stories = block["intent"] in ("report_crime", "inform", "find_service")
+            for dimension in pairs:
+                # a story without a label for this dimension teaches nothing about it
+                label = meta.get(dimension) or (None if stories else "none")
+                if label:
+                    pairs[dimension].extend((text, label) for text in examples)
+    return pairs
+
+
+@lru_cache(maxsize=None)
+def _learned():
+    """One classifier per dimension: word and character n-grams, logistic regression (fast, no GPU)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, make_pipeline
+
+    models = {}
+    for dimension, pairs in labelled_examples().items():
+        if len({label for _, label in pairs}) < 2:
+            continue
+        features = FeatureUnion([
+            ("words", TfidfVectorizer(preprocessor=normalise, ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
+            ("chars", TfidfVectorizer(preprocessor=normalise, analyzer="char_wb", ngram_range=(2, 5),
+                                      sublinear_tf=True, min_df=2)),
+        ])
+        model = make_pipeline(features, LogisticRegression(C=8.0, max_iter=2000, class_weight="balanced"))
+        model.fit([t for t, _ in pairs], [label for _, label in pairs])
+        models[dimension] = model
+    return models
+
+
+def learned(dimension: str, text: str) -> Tuple[Optional[str], float]:
+    """The classifier's label for `text` (None for `none`) and how sure it is (0-1)."""
+    model = _learned().get(dimension)
+    if model is None or not normalise(text):
+        return None, 0.0
+    probabilities = model.predict_proba([text])[0]
+    best = int(probabilities.argmax())
+    label = model.classes_[best]
+    return (None if label == "none" else label), float(probabilities[best])
+
+
+def _learned_label(dimension: str, text: str) -> Optional[str]:
+    label, confidence = learned(dimension, text)
+    return label if confidence >= LEARNED_THRESHOLD else None
+
+
+# -- public classifiers -------------------------------------------------------------------------
 def classify_event(text: str) -> Optional[str]:
+    """What happened: a pattern when one matches, otherwise the classifier when it is sure enough."""
     plain = normalise(text)
-    return next((name for name, pattern in _EVENTS if pattern.search(plain)), None)
+    if not plain or plain.startswith("/"):
+        return None
+    return _first(_EVENTS, plain) or _learned_label("event", text)
+
+
+def age_of_victim(text: str) -> Optional[int]:
+    """The age said in the message ("ho 15 anni", "mia figlia di 14 anni"), if any."""
+    plain = normalise(text)
+    match = _WRITER_AGE.search(plain) or _PERSON_AGE.search(plain)
+    if match and 0 < int(match.group(1)) < 120:
+        return int(match.group(1))
+    return None
+
+
+def _victim_by_rules(plain: str) -> Optional[str]:
+    age = None
+    writer = _WRITER_AGE.search(plain)
+    if writer:
+        age = int(writer.group(1))
+    else:
+        person = _PERSON_AGE.search(plain)
+        if person and re.search(r"\b(figli[oa]|bambin[oa]|ragazz[oa]|ragazzin[oa]|nipote|alunn[oa]|"
+                                r"fratell\w*|sorell\w*)\b", plain[:person.start()]):
+            age = int(person.group(1))
+    if age is not None:
+        if age < 18:
+            return "minore"
+        if age >= 65:
+            return "anziano"
+    if _DISABLED.search(plain):
+        return "disabile"
+    if _ELDERLY.search(plain) and not re.search(r"\bnonn[oa] (mi|ci)\b", plain):
+        return "anziano"
+    if _MINOR_WORDS.search(plain):
+        return "minore"
+    kin = _CHILD_KIN.search(plain)
+    if kin and not _OFFENDER_KIN.search(plain) and (age is None or age < 18) \
+            and not re.search(r"\b(adult[oa]|maggiorenne|grande|sposat[oa])\b", plain):
+        return "minore"
+    if _OTHER.search(plain) and _OTHER_IS_VICTIM.search(plain) and not re.search(
+            r"\b(mio|mia|il mio|la mia) (marito|moglie|compagn[oa]|fidanzat[oa]|ex|padre|madre|fratello|sorella|"
+            r"vicin[oa]|collega|cognat[oa]|suocer[oa]|zi[oa])( \w+){0,2} (mi|ci)\b", plain):
+        return "altra_persona"
+    if _ME.search(plain):
+        return "io"
+    return None
 
 
 def classify_victim(text: str) -> Optional[str]:
     plain = normalise(text)
-    return next((name for name, pattern in _VICTIMS if pattern.search(plain)), None)
+    if not plain or plain.startswith("/"):
+        return None
+    return _victim_by_rules(plain) or _learned_label("victim", text)
 
 
+def classify_gender(text: str, victim: Optional[str] = None) -> Optional[str]:
+    """The victim's gender, only when said: the writer's own words ("sono stata", "sono un uomo"), or
+    the relative named as the victim ("mia sorella"). Never from the offender alone ("mio marito")."""
+    plain = normalise(text)
+    if not plain:
+        return None
+    if victim in ("altra_persona", "minore", "anziano", "disabile"):
+        kin = re.search(r"\b(mia|una mia|la mia) " + _FEMALE_KIN + r"\b|\b(mio|un mio|il mio) " + _MALE_KIN + r"\b",
+                        plain)
+        if kin and not _OFFENDER_KIN.search(plain):
+            return "donna" if kin.group(1) else "uomo"
+        if victim != "disabile" and re.search(r"\b(anziana|signora|ragazza|bambina|ragazzina)\b", plain):
+            return "donna"
+        if victim != "disabile" and re.search(r"\b(anziano|signore|bambino|ragazzino)\b", plain):
+            return "uomo"
+        if victim == "altra_persona":
+            return None
+    woman, man = _WOMAN_WRITER.search(plain), _MAN_WRITER.search(plain)
+    if woman and not man:
+        return "donna"
+    if man and not woman:
+        return "uomo"
+    return None
+
+
+def classify_service(text: str) -> Optional[str]:
+    """The kind of service the person asks for by name, if any."""
+    return _first(_SERVICES, normalise(text))
+
+
+# -- routing ------------------------------------------------------------------------------------
 @dataclass
 class Plan:
-    """Which kinds of service and which helplines fit the triage answers."""
+    """Which kinds of service and which helplines fit the triage answers (a row of content/routing.yml)."""
     services: List[str]
     numbers: List[str]
     phone_fallback: str
     topics: List[str] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)  # texts that say whom each service serves, links
+    links: List[str] = field(default_factory=list)
+    rows: List[str] = field(default_factory=list)   # ids of the routing rows used (for tests and logs)
 
 
-def plan_for(cosa: Optional[str], chi: Optional[str]) -> Plan:
-    if cosa == "tratta":
-        return Plan([m.ANTITRATTA], [ANTITRATTA, EMERGENCY], ANTITRATTA, ["permesso_stranieri", "diritti_offesa"])
-    if cosa == "discriminazione":
-        return Plan([m.ENTE_GESTORE], [UNAR, EMERGENCY], UNAR, ["discriminazione", "patrocinio"])
-    if chi == "minore" or cosa == "bullismo":
-        return Plan([m.ENTE_GESTORE], [EMERGENZA_INFANZIA, TELEFONO_AZZURRO, EMERGENCY], EMERGENZA_INFANZIA,
-                    ["minori", "denuncia_querela"])
-    if cosa in VIOLENCE_AGAINST_WOMEN:
-        return Plan([m.CENTRO_ANTIVIOLENZA, m.ENTE_GESTORE], [ANTIVIOLENZA, EMERGENCY], ANTIVIOLENZA,
-                    ["ammonimento", "patrocinio", "dove_denunciare"])
-    return Plan([m.SUPPORTO_VITTIME, m.ENTE_GESTORE], [RETE_DAFNE, EMERGENCY], RETE_DAFNE,
-                ["dove_denunciare", "diritti_offesa", "risarcimento"])
+@lru_cache(maxsize=None)
+def routing() -> Dict:
+    with open(ROUTING_FILE, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _matches(when: Dict, facts: Dict) -> bool:
+    for key, allowed in (when or {}).items():
+        if key == "age_min":
+            if facts["age"] is None or facts["age"] < allowed:
+                return False
+        elif (facts.get(key) or "none") not in allowed:
+            return False
+    return True
+
+
+def _known(value: Optional[str]) -> Optional[str]:
+    return None if value in (None, "", SKIPPED, "altro_valore") else value
+
+
+def _unique(items: Iterable[str]) -> List[str]:
+    return list(dict.fromkeys(items))
+
+
+def plan_for(cosa: Optional[str], chi: Optional[str], genere: Optional[str] = None, servizio: Optional[str] = None,
+             eta: Optional[int] = None) -> Plan:
+    """The plan for an event, a victim, the victim's gender, a requested service and a minor's age
+    (each may be None or non_detto): the requested service first, then the route of the event/victim."""
+    table = routing()
+    facts = {"event": _known(cosa), "victim": _known(chi), "gender": _known(genere), "service": _known(servizio),
+             "age": eta}
+    route = next(row for row in table["routes"] if _matches(row.get("when"), facts))
+    asked = next((row for row in table["requested"] if _matches(row.get("when"), facts)), None) \
+        if facts["service"] else None
+    parts = [row for row in (asked, route) if row]
+    notes = _unique(key for row in parts for key in row.get("notes", []))
+    return Plan(
+        services=_unique(s for row in parts for s in row.get("services", [])),
+        numbers=_unique([n for row in parts for n in row.get("numbers", []) if n != EMERGENCY] + [EMERGENCY]),
+        phone_fallback=route.get("fallback", RETE_DAFNE),
+        topics=_unique(t for row in parts for t in row.get("topics", [])),
+        notes=[" ".join(table["notes"][key].split()) for key in notes],
+        links=_unique(table["links"][key] for row in parts for key in row.get("links", [])),
+        rows=[row["id"] for row in parts],
+    )
 
 
 @lru_cache(maxsize=None)
@@ -139,10 +422,12 @@ def _national_lines(numbers: List[str]) -> str:
     return "\n".join(lines)
 
 
-def reply(istat: Optional[str], cosa: Optional[str], chi: Optional[str]) -> List[str]:
-    """The messages that answer the triage: services near the comune (if known) and helplines."""
+def reply(istat: Optional[str], cosa: Optional[str], chi: Optional[str], genere: Optional[str] = None,
+          servizio: Optional[str] = None, eta: Optional[int] = None) -> List[str]:
+    """The messages that answer the triage: services near the comune (if known), helplines, and whom
+    each kind of service serves (the notes of the routing table)."""
     t = texts()["result"]
-    plan = plan_for(cosa, chi)
+    plan = plan_for(cosa, chi, genere, servizio, eta)
     messages: List[str] = []
     d = directory()
     if istat:
@@ -159,5 +444,7 @@ def reply(istat: Optional[str], cosa: Optional[str], chi: Optional[str]) -> List
     else:
         messages.append(t["header_national"])
     messages.append(_national_lines(plan.numbers))
+    if plan.notes:
+        messages.append("\n".join(plan.notes))
     messages.append(t["closing"])
     return messages
