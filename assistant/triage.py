@@ -87,31 +87,27 @@ _NUM = r"(\d{1,3})"
 _WRITER_AGE = re.compile(r"\b(?:ho|io ho|compio|avro) " + _NUM + r" anni\b")
 _PERSON_AGE = re.compile(r"\b(?:di|ha|con) " + _NUM + r" anni\b")
 _OFFENDER_KIN = re.compile(r"\b(mio figlio|mia figlia|mio nipote|mia nipote)( \w+){0,4} (mi|ci) \w+")
-_MINOR_WORDS = re.compile(r"\b(minorenne|minorenni|bambin\w*|ragazzin\w*|minore|alunn\w*|nipotin\w*|a scuola|"
-                          r"in classe|la mia prof|il mio prof|i miei genitori|mia mamma non sa|"
+_MINOR_WORDS = re.compile(r"\b(sono minorenne|non sono maggiorenne|la mia prof|il mio prof|i miei genitori non sanno|"
                           r"sono in (prima|seconda|terza|quarta|quinta) (media|superiore|liceo|elementare)|"
                           r"(prima|seconda|terza) media)\b")
-_CHILD_KIN = re.compile(r"\b(mio figlio|mia figlia|i miei figli|le mie figlie|mio nipote|mia nipote|"
-                        r"figlio piccolo|figlia piccola)\b")
-_ELDERLY = re.compile(r"\b(anzian\w*|nonn[oaie]|pensionat[oaie]|vecchiett\w*|vecchi[oa]|in pensione|"
+_ELDERLY = re.compile(r"\b(anzian\w*|nonn[oaie]|pensionat[oaie]|vecchiett\w*|in pensione|"
                       r"casa di riposo|rsa)\b")
 _DISABLED = re.compile(r"\b(disabil\w*|handicap\w*|invalid\w*|non vedente|non udente|sedia a rotelle|cieca|cieco|"
-                       r"sord[oa]|autistic\w*|sindrome di down|legge 104)\b")
-_OTHER = re.compile(r"\b(mia (sorella|madre|mamma|amica|cugina|collega|vicina|zia|moglie|compagna|fidanzata|"
-                    r"cognata|suocera|coinquilina)|mio (fratello|padre|papa|amico|cugino|collega|vicino|zio|marito|"
-                    r"compagno|fidanzato|cognato|suocero|coinquilino)|una mia amica|un mio amico|un altra persona|"
+                       r"sord[oa]|autistic\w*|sindrome di down|legge 104|carrozzina|in carrozzella)\b")
+_OTHER = re.compile(r"\b(mia (sorella|madre|mamma|amica|cugina|collega|vicina|zia|cognata|suocera|coinquilina)|"
+                    r"mio (fratello|padre|papa|amico|cugino|collega|vicino|zio|cognato|suocero|coinquilino)|una mia amica|un mio amico|un altra persona|"
                     r"altra persona|qualcun altro|un conoscente|una conoscente|la mia vicina|il mio vicino|"
                     r"mia madre|la mia migliore amica|il mio migliore amico)\b")
 _VICTIM_VERBS = r"(picchia\w*|maltratta\w*|minaccia\w*|segue|perseguita\w*|insulta\w*|molesta\w*|umilia\w*|" \
                 r"truffat\w*|derubat\w*|aggredit\w*|violentat\w*|abusat\w*|ricatta\w*|tratta male|stuprat\w*)"
 _OTHER_IS_VICTIM = re.compile(r"\b(mia|mio|una mia|un mio) \w+( \w+){0,6} (e stat[oa]|viene|subisce|ha subito|"
-                              r"e vittima|l hanno|lo hanno|la hanno|e stata|la|lo) ?" + _VICTIM_VERBS + r"?|"
+                              r"e vittima|l hanno|lo hanno|la hanno|e stata|e mort[oa]|e stat[oa] uccis[oa]|la|lo) ?"
+                              + _VICTIM_VERBS + r"?|"
                               r"\b(la|lo|le|li) (picchia|maltratta|minaccia|segue|perseguita|insulta|molesta|umilia|"
                               r"ricatta|hanno|ha)\b")
 _ME = re.compile(r"\b(mi (picchia|ha|hanno|minaccia|segue|perseguita|insulta|maltratta|molesta|umilia|controlla|"
-                 r"tratta|alza|ricatta|tiene|toglie|ruba|chiama|scrive)|sono stat[oa]|ho subito|mi sento|sono vittima|"
-                 r"io stess[oa]|mi trovo|ho paura|in casa|a casa mia|casa nostra|ci hanno|il mio (conto|telefono|portafoglio|"
-                 r"profilo|cellulare)|la mia (carta|macchina|auto|borsa|casa|bici))\b|^(io|a me|sono io|proprio io|me|e successo a me|io stesso|"
+                 r"tratta|alza|ricatta|tiene|toglie|ruba)|sono stat[oa] (\w+at[oa]|vittima)|ho subito|sono vittima|"
+                 r"io stess[oa]|ci hanno|il mio (conto|portafoglio|profilo|cellulare)|la mia (carta|macchina|auto|borsa|bici))\b|^(io|a me|sono io|proprio io|me|e successo a me|io stesso|"
                  r"io stessa)$")
 _FEMALE_KIN = r"(sorella|madre|mamma|amica|cugina|collega|vicina|zia|figlia|nipote|nonna|moglie|compagna|fidanzata|" \
               r"cognata|suocera|coinquilina|ragazza|bambina|ragazzina|figliola)"
@@ -151,6 +147,7 @@ def _first(patterns, plain: str) -> Optional[str]:
 
 # -- learned part -------------------------------------------------------------------------------
 LEARNED_THRESHOLD = 0.5  # the classifier's answer is taken only when it is at least this sure
+LEARNED_VICTIM_THRESHOLD = 0.6
 
 
 def labelled_examples(folder=NLU_DIR) -> Dict[str, List[Tuple[str, str]]]:
@@ -219,7 +216,10 @@ def classify_event(text: str) -> Optional[str]:
     plain = normalise(text)
     if not plain or plain.startswith("/"):
         return None
-    return _first(_EVENTS, plain) or _learned_label("event", text)
+    found = _first(_EVENTS, plain)
+    if found or general_question(text):
+        return found if found and not general_question(text) else None
+    return _learned_label("event", text)
 
 
 def age_of_victim(text: str) -> Optional[int]:
@@ -231,45 +231,72 @@ def age_of_victim(text: str) -> Optional[int]:
     return None
 
 
+def _ages(plain: str) -> Tuple[Optional[int], Optional[int]]:
+    """(the writer's age, the age of a person named before "di N anni" / "ha N anni"), when said."""
+    writer = _WRITER_AGE.search(plain) or re.search(r"\bsono (?:un|una|uno) \w+(?: \w+)? di " + _NUM + r" anni\b",
+                                                    plain) or re.match(r"^(?:\w+ )?" + _NUM + r" anni\b", plain)
+    person = re.search(r"\b(figli[oa]|bambin[oa]|ragazz[oa]|ragazzin[oa]|nipot[ei]|nipotin[oa]|alunn[oa]|"
+                       r"fratell\w*|sorell\w*|padre|madre|mamma|papa|zi[oa]|vicin[oa]|nonn[oa]|suocer[oa]|"
+                       r"amic[oa]|cugin[oa]|signor[ea]?|uomo|donna)( \w+){0,3} (?:di|ha|che ha|con) " + _NUM + r" anni\b",
+                       plain)
+    return (int(writer.group(1)) if writer else None,
+            int(person.group(person.lastindex)) if person else None)
+
+
 def _victim_by_rules(plain: str) -> Optional[str]:
-    age = None
-    writer = _WRITER_AGE.search(plain)
-    if writer:
-        age = int(writer.group(1))
-    else:
-        person = _PERSON_AGE.search(plain)
-        if person and re.search(r"\b(figli[oa]|bambin[oa]|ragazz[oa]|ragazzin[oa]|nipote|alunn[oa]|"
-                                r"fratell\w*|sorell\w*)\b", plain[:person.start()]):
-            age = int(person.group(1))
-    if age is not None:
-        if age < 18:
+    """High-precision cues only: ages said, disability, old age, a minor writing, a relative as the victim."""
+    writer_age, person_age = _ages(plain)
+    if person_age is not None and not _OFFENDER_KIN.search(plain):
+        return "minore" if person_age < 18 else "anziano" if person_age >= 65 else "altra_persona"
+    if writer_age is not None:
+        if writer_age < 18:
             return "minore"
-        if age >= 65:
+        if writer_age >= 65:
             return "anziano"
     if _DISABLED.search(plain):
         return "disabile"
-    if _ELDERLY.search(plain) and not re.search(r"\bnonn[oa] (mi|ci)\b", plain):
+    if _ELDERLY.search(plain) and not re.search(r"\bnonn[oa] (mi|ci)\b|\bsiamo i nonni\b", plain):
         return "anziano"
-    if _MINOR_WORDS.search(plain):
+    if writer_age is None and _MINOR_WORDS.search(plain):
         return "minore"
-    kin = _CHILD_KIN.search(plain)
-    if kin and not _OFFENDER_KIN.search(plain) and (age is None or age < 18) \
-            and not re.search(r"\b(adult[oa]|maggiorenne|grande|sposat[oa])\b", plain):
-        return "minore"
-    if _OTHER.search(plain) and _OTHER_IS_VICTIM.search(plain) and not re.search(
-            r"\b(mio|mia|il mio|la mia) (marito|moglie|compagn[oa]|fidanzat[oa]|ex|padre|madre|fratello|sorella|"
-            r"vicin[oa]|collega|cognat[oa]|suocer[oa]|zi[oa])( \w+){0,2} (mi|ci)\b", plain):
+    if _OTHER.search(plain) and _OTHER_IS_VICTIM.search(plain):
         return "altra_persona"
     if _ME.search(plain):
         return "io"
     return None
 
 
+_PERSONAL = re.compile(r"\b(mi|me|mio|mia|miei|mie|io|ho|sono|ero|stata|stato|noi|ci|nostro|nostra|nostri|"
+                       r"abbiamo|siamo)\b")
+_GENERAL_QUESTION = re.compile(r"^(come|cosa|che|chi|quando|quanto|quanti|dove|perche|qual|quale|quali|e vero|esiste|"
+                               r"esistono|c e|ci sono|vale|si puo|serve|in generale|cerco|vorrei sapere|"
+                               r"uomini|donne|il|la|le|lo|gli|i|l|un|una)\b")
+
+
+def general_question(text: str) -> bool:
+    """A question about the law or the services in general, with nothing told about the writer or
+    someone close ("il codice rosso vale anche per lo stalking?"): no event and no victim in it."""
+    plain = normalise(text)
+    return bool(plain) and not _PERSONAL.search(plain) and ("?" in text or bool(_GENERAL_QUESTION.match(plain)))
+
+
 def classify_victim(text: str) -> Optional[str]:
+    """Who the victim is: a pattern when one matches, otherwise the classifier when it is sure enough,
+    otherwise `io` when the message tells something that happened and speaks in the first person."""
     plain = normalise(text)
     if not plain or plain.startswith("/"):
         return None
-    return _victim_by_rules(plain) or _learned_label("victim", text)
+    found = _victim_by_rules(plain)
+    if found:
+        return found
+    if general_question(text):
+        return None
+    label, confidence = learned("victim", text)
+    if label and confidence >= LEARNED_VICTIM_THRESHOLD:
+        return label
+    if classify_event(text) and _PERSONAL.search(plain):
+        return "io"
+    return None
 
 
 def classify_gender(text: str, victim: Optional[str] = None) -> Optional[str]:
