@@ -1,4 +1,14 @@
-"""Triage form validation and the nearest-service reply (logic in assistant.triage / directory)."""
+"""Triage form validation and the nearest-service reply (logic in assistant.triage / answers / directory).
+
+Every user turn of an open triage passes through ``ValidateTriageForm.run``:
+1. danger first: on `emergency`/`self_harm` the emergency answer is sent before anything else, and the
+   danger question counts as answered "si";
+2. a practical question, a location request, a knowledge question, thanks or help get their answer here,
+   and the triage then goes on with its question;
+3. whatever the message says (what happened, who, the comune) is taken, whichever question was asked;
+4. a question is never asked more than twice in a row: after a second turn without an answer it is skipped.
+Only `stop`, `ask_human`, `exit_chat`, `goodbye` and `chitchat` are left to the rules (the form rejects them).
+"""
 import re
 from typing import Any, Dict, List, Optional, Text
 
@@ -7,12 +17,17 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from assistant import knowledge, triage
+from actions.practical import practical_message
+from assistant import answers, knowledge, triage
 from assistant.directory import AMBIGUOUS, FOUND, OUTSIDE, UNKNOWN, find_in_text, resolve
 
-# Messages that are not an answer to the question asked (they are handled by rules instead).
-NOT_AN_ANSWER = {"emergency", "stop", "help", "goodbye", "thank", "chitchat", "greet", "kb_more", "ask_human",
-                 "exit_chat"}
+DANGER = {"emergency", "self_harm"}
+# Left to the rules: the form rejects the turn so that they run.
+LEFT_TO_RULES = {"stop", "ask_human", "exit_chat", "goodbye", "chitchat"}
+# Messages that are not an answer to the question asked.
+NOT_AN_ANSWER = DANGER | LEFT_TO_RULES | {"help", "thank", "greet", "kb_more", "ask_practical", "ask_location",
+                                          "other_language", "out_of_scope"}
+MAX_ASKS = 2  # a question is asked at most twice in a row
 MAX_COMUNE_ATTEMPTS = 2
 OUTSIDE_PIEMONTE, UNKNOWN_COMUNE = "fuori_piemonte", "sconosciuto"
 
@@ -42,37 +57,93 @@ def _text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text
 
 
+def _side_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
+    """The answer a turn gets before the triage goes on (danger first); the events it sets."""
+    intent, requested = _intent(tracker), tracker.get_slot("requested_slot")
+    if intent in DANGER:
+        if requested is not None:  # on activation the rule has already given it
+            dispatcher.utter_message(response="utter_self_harm" if intent == "self_harm" else "utter_emergency")
+        return [SlotSet("pericolo", "si")]
+    if intent in ("ask_practical", "ask_location"):
+        dispatcher.utter_message(**practical_message(_text(tracker) or tracker.latest_message.get("text") or ""))
+    elif intent.startswith("kb_") and intent != "kb_more":
+        kb = knowledge.load()
+        topic = kb.topic_for_intent(intent)
+        if topic:
+            dispatcher.utter_message(**kb.answer(topic))
+            return [SlotSet("topic", topic.key)]
+    elif intent == "kb_more":
+        kb = knowledge.load()
+        topic = kb.topics.get(tracker.get_slot("topic") or "")
+        dispatcher.utter_message(**(kb.more(topic) if topic else kb.menu()))
+    elif intent == "thank":
+        dispatcher.utter_message(response="utter_youre_welcome")
+    elif intent == "help":
+        dispatcher.utter_message(response="utter_help")
+    elif intent == "other_language":
+        dispatcher.utter_message(response="utter_other_language")
+    return []
+
+
 class ValidateTriageForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_triage_form"
 
-    async def extract_pericolo(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict:
-        if tracker.get_slot("requested_slot") != "pericolo":
-            return {}
-        value = {"affirm": "si", "emergency": "si", "deny": "no", "skip_question": triage.SKIPPED}.get(_intent(tracker))
-        if value:
-            return {"pericolo": value}
-        return self._rephrase(dispatcher, tracker, "pericolo")
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        intent = _intent(tracker)
+        if intent in LEFT_TO_RULES:
+            return []  # no slot set: the form rejects the turn and the rules answer it
+        events = _side_answer(dispatcher, tracker)
+        said_before = len(dispatcher.messages)
+        events += await super().run(dispatcher, tracker, domain)
+        return events + self._count_asks(dispatcher, tracker, events, len(dispatcher.messages) > said_before)
 
     @staticmethod
-    def _rephrase(dispatcher, tracker: Tracker, slot: str) -> Dict:
-        """An answer to the question asked that we cannot use: say so; the form asks again."""
-        if not _is_answer(tracker) or _intent(tracker).startswith("kb_"):
-            return {}  # a question or a request of its own: the rules answer it
-        dispatcher.utter_message(response="utter_ask_rephrase")
-        return {slot: None}
+    def _count_asks(dispatcher: CollectingDispatcher, tracker: Tracker, events: List[Dict],
+                    answered_otherwise: bool) -> List[Dict]:
+        """A question asked twice in a row without an answer is skipped, never asked a third time."""
+        requested = tracker.get_slot("requested_slot")
+        if requested is None:
+            return []
+        if any(e.get("name") == requested and e.get("value") is not None for e in events):
+            return [SlotSet("triage_domanda", None), SlotSet("triage_ripetizioni", 0)]
+        asked = (tracker.get_slot("triage_ripetizioni") or 0) if tracker.get_slot("triage_domanda") == requested else 0
+        asked = max(asked, 1) + 1  # the question was asked once already; now it would be asked again
+        if asked > MAX_ASKS:
+            dispatcher.utter_message(response="utter_danger_skipped" if requested == "pericolo"
+                                     else "utter_question_skipped")
+            skipped = [SlotSet(requested, triage.SKIPPED)]
+            if requested == "comune":
+                skipped.append(SlotSet("comune_istat", None))
+            return skipped + [SlotSet("triage_domanda", None), SlotSet("triage_ripetizioni", 0)]
+        if not answered_otherwise and _intent(tracker) not in DANGER:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+        return [SlotSet("triage_domanda", requested), SlotSet("triage_ripetizioni", asked)]
+
+    async def extract_pericolo(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict:
+        intent = _intent(tracker)
+        if intent in DANGER:
+            return {"pericolo": "si"}
+        if tracker.get_slot("requested_slot") != "pericolo":
+            return {}
+        value = None
+        if intent not in NOT_AN_ANSWER:  # words first: "non lo so" is a possible danger, not a "no"
+            value = answers.read_danger_answer(_text(tracker))
+        if value is None:
+            value = {"affirm": answers.YES, "deny": answers.NO, "skip_question": triage.SKIPPED}.get(intent)
+        return {"pericolo": value} if value else {}
 
     def _categorical(self, tracker: Tracker, slot: str, classify) -> Dict:
+        """What happened / who: taken from any turn that says it, whichever question was asked."""
         requested = tracker.get_slot("requested_slot") == slot
+        intent = _intent(tracker)
         value = _entity(tracker, slot)
-        if value is None and requested and _intent(tracker) == "skip_question":
-            value = triage.SKIPPED
-        if value is None and _intent(tracker) not in ("emergency", "stop"):
-            found = classify(_text(tracker))
-            # a description is an answer when it was asked for, even if it also sounds like a question
-            if found and (requested or _is_answer(tracker)):
-                value = found
-        if value is None and requested and slot == "cosa_successo" and _is_answer(tracker) and _text(tracker):
+        if value is None and requested and intent in ("skip_question", "deny"):
+            value = triage.SKIPPED  # "no" to an open question: the person prefers not to say
+        if value is None:
+            value = classify(_text(tracker))
+        if value is None and requested and slot == "cosa_successo" and _is_answer(tracker) \
+                and intent != "affirm" and _text(tracker):
             value = "altro"  # something we cannot classify: the generic route (Rete Dafne, social services)
         return {slot: value} if value else {}
 
@@ -80,35 +151,36 @@ class ValidateTriageForm(FormValidationAction):
         return self._categorical(tracker, "cosa_successo", triage.classify_event)
 
     async def extract_chi_vittima(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict:
-        found = self._categorical(tracker, "chi_vittima", triage.classify_victim)
-        if not found and tracker.get_slot("requested_slot") == "chi_vittima":
-            return self._rephrase(dispatcher, tracker, "chi_vittima")
-        return found
+        return self._categorical(tracker, "chi_vittima", triage.classify_victim)
 
     async def extract_comune(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict:
         requested = tracker.get_slot("requested_slot") == "comune"
         chosen = _entity(tracker, "comune")
         if chosen:
             return {"comune": chosen}
-        if requested and _intent(tracker) == "skip_question":
+        intent = _intent(tracker)
+        if requested and intent in ("skip_question", "deny"):
             return {"comune": triage.SKIPPED}
-        if not _is_answer(tracker) or not _text(tracker):
+        text = _text(tracker)
+        if not text:
             return {}
-        if requested:
-            return {"comune": _text(tracker)}
-        # Not asked: take a comune only when the message clearly names one ("abito a Bra"), or when
-        # the whole (short) message is a place the classifier recognised as such.
-        found = find_in_text(_text(tracker))
+        # a comune clearly named anywhere ("...lo trovo sotto casa, vivo a Chieri"), at any turn, also to correct one
+        found = find_in_text(text)
         if found:
             return {"comune": found.query}
-        if _intent(tracker) == "inform_comune" and len(_text(tracker).split()) <= 4:
-            return {"comune": _text(tracker)}
+        if requested and _is_answer(tracker) and intent != "affirm":
+            return {"comune": text}
+        # Not asked: a short message the classifier recognised as a place
+        if intent == "inform_comune" and len(text.split()) <= 4:
+            return {"comune": text}
         return {}
 
     async def validate_pericolo(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict:
-        if value == "si":
+        if value == answers.YES and _intent(tracker) not in DANGER:  # a danger message got the answer already
             dispatcher.utter_message(response="utter_emergency")
+        elif value == answers.MAYBE:
+            dispatcher.utter_message(response="utter_danger_possible")
         return {"pericolo": value}
 
     async def validate_comune(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -169,4 +241,5 @@ class ActionResetTriage(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         return [SlotSet(slot, None) for slot in ("pericolo", "cosa_successo", "chi_vittima", "comune",
-                                                  "comune_istat")] + [SlotSet("comune_tentativi", 0)]
+                                                  "comune_istat", "triage_domanda")] + \
+            [SlotSet("comune_tentativi", 0), SlotSet("triage_ripetizioni", 0)]

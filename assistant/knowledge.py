@@ -14,6 +14,13 @@ from assistant.settings import PROJECT_ROOT
 CONTENT_FILE = PROJECT_ROOT / "content" / "knowledge.yml"
 INTENT_PREFIX = "kb_"
 MORE_INTENT = "kb_more"
+MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
+          "ottobre", "novembre", "dicembre")
+
+
+def month_year(day: dt.date) -> str:
+    """How a topic's date is shown: the month of the newest source checked ("febbraio 2026")."""
+    return f"{MONTHS[day.month - 1]} {day.year}"
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,7 @@ class Knowledge:
 
     def _footer(self, topic: Topic) -> str:
         lines = [f"{self.labels['references']}: " + "; ".join(topic.references) + ".",
-                 f"{self.labels['updated']} {topic.updated.strftime('%d/%m/%Y')}."]
+                 f"{self.labels['updated']} {month_year(topic.updated)}."]
         if topic.violence:
             lines.append(self.labels["safety"])
         return "\n".join(lines)

@@ -47,6 +47,12 @@ class Settings:
     redis_host: str
     redis_port: int
     redis_db: int
+    # Data lifecycle and operator console (docs/operations.md)
+    audit_key: str = ""             # SV_AUDIT_KEY: HMAC key naming conversations in the audit log
+    audit_retention_days: int = 365
+    purge_interval_hours: int = 24
+    trusted_proxies: int = 0        # SV_TRUSTED_PROXIES: proxies in front of the console
+    console_insecure_cookies: bool = False  # SV_CONSOLE_INSECURE_COOKIES=1: plain http on loopback only
 
     @property
     def action_endpoint(self) -> str:
@@ -71,6 +77,11 @@ def load(env: Optional[Mapping[str, str]] = None) -> Settings:
         redis_host=_env("SV_REDIS_HOST", "127.0.0.1", env),
         redis_port=_int("SV_REDIS_PORT", 6379, env),
         redis_db=_int("SV_REDIS_DB", 0, env),
+        audit_key=_env("SV_AUDIT_KEY", "", env),
+        audit_retention_days=_int("SV_AUDIT_RETENTION_DAYS", 365, env),
+        purge_interval_hours=_int("SV_PURGE_INTERVAL_HOURS", 24, env),
+        trusted_proxies=_int("SV_TRUSTED_PROXIES", 0, env),
+        console_insecure_cookies=_env("SV_CONSOLE_INSECURE_COOKIES", "0", env) == "1",
     )
 
 

@@ -42,6 +42,8 @@ def commands(s: settings_module.Settings, token: str) -> Dict[str, List[str]]:
                  "--credentials", "credentials.yml", "--interface", s.host, "--port", str(s.rasa_port),
                  "--enable-api", "--auth-token", token, "--cors", "*"],
         "console": [str(VENV_BIN / "python"), "-m", "assistant.console", "serve", "--port", str(s.console_port)],
+        # retention: its own process, purging at start and then every SV_PURGE_INTERVAL_HOURS
+        "purge": [str(VENV_BIN / "python"), "-m", "assistant.handoff", "purge", "--every", str(s.purge_interval_hours)],
         "web": [str(VENV_BIN / "python"), str(ROOT / "scripts" / "webserver.py"), "--host", s.host,
                 "--port", str(s.web_port), "--rasa-url", f"http://{s.host}:{s.rasa_port}"],
     }
@@ -78,6 +80,8 @@ def start(env_extra: Optional[Dict[str, str]] = None, log_dir: Optional[Path] = 
     token = token or os.environ.get("SV_API_TOKEN") or secrets.token_urlsafe(24)
     env["SV_API_TOKEN"] = token  # the console reads transcripts and resumes conversations with it
     env["SV_RASA_URL"] = f"http://{s.host}:{s.rasa_port}"
+    if s.host in ("127.0.0.1", "localhost", "::1"):  # the console is served over plain http on loopback
+        env.setdefault("SV_CONSOLE_INSECURE_COOKIES", "1")
     procs: Dict[str, subprocess.Popen] = {}
     for name, cmd in commands(s, token).items():
         if only and name not in only:
@@ -126,6 +130,7 @@ def main() -> int:
     Action server:    http://{s.host}:{s.actions_port}/health
     Demo page:        http://{s.host}:{s.web_port}/
     Operator console: http://{s.host}:{s.console_port}/  (create an operator: python -m assistant.console create-operator NAME)
+    Retention purge:  every {s.purge_interval_hours} h, {s.retention_days} days (python -m assistant.handoff purge)
     Tracker store:    {s.tracker_url}
     Press Ctrl-C to stop.
 """, flush=True)

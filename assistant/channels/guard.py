@@ -2,6 +2,9 @@
 down, the database failed, an action crashed) and the conversation is not paused for an operator,
 send a short apology with 112 and 1522 and a hint to try again.
 
+While an operator has the conversation (paused) no action runs, but a message that shows danger
+(the NLU's `emergency` / `self_harm`) still gets the emergency answer at once from here.
+
 The text is the domain response `utter_technical_problem`, read from the running model's domain
 (a fixed Italian text is the last resort when even that is unavailable).
 
@@ -15,8 +18,11 @@ from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
 
+from assistant.handoff.lifecycle import after_turn
+
 logger = logging.getLogger(__name__)
 RESPONSE = "utter_technical_problem"
+DANGER_RESPONSES = {"emergency": "utter_emergency", "self_harm": "utter_self_harm"}
 LAST_RESORT = ("Scusa, ho un problema tecnico e non riesco a rispondere. Riprova tra qualche minuto. "
                "Se sei in pericolo chiama subito il 112; per violenza e stalking il 1522.")
 
@@ -34,19 +40,23 @@ def _agent() -> Optional[Any]:
     return None
 
 
-def _text(agent: Any) -> str:
+def _text(agent: Any, response: str = RESPONSE) -> str:
     try:
-        return agent.domain.responses[RESPONSE][0]["text"].strip()
+        return agent.domain.responses[response][0]["text"].strip()
     except Exception:
         return LAST_RESORT
 
 
-async def _answered_or_paused(agent: Any, sender_id: str) -> bool:
-    tracker = await agent.tracker_store.retrieve(sender_id)
+async def _answered_or_paused(agent: Any, message: UserMessage) -> bool:
+    tracker = await agent.tracker_store.retrieve(message.sender_id)
     if tracker is None:
         return False
-    if tracker.is_paused():
-        return True  # an operator has the conversation: silence is expected
+    if tracker.is_paused():  # an operator has the conversation: silence is expected, except for danger
+        intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
+        if intent in DANGER_RESPONSES:
+            await message.output_channel.send_text_message(message.sender_id,
+                                                           _text(agent, DANGER_RESPONSES[intent]))
+        return True
     for event in reversed(tracker.events):
         if event.type_name == "bot":
             return True
@@ -63,11 +73,13 @@ def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable
         except Exception:  # noqa: BLE001 - whatever broke, the person must get an answer
             logger.exception("message handling failed")
             failed = True
+        if not failed and await after_turn(_agent(), message):
+            return  # /esci, "cancella la conversazione": erased what was just stored, and said so
         if not failed and getattr(message.output_channel, "messages", None):
             return  # a collecting channel (REST) already holds the answer: no extra read
         agent = _agent()
         try:
-            if not failed and agent is not None and await _answered_or_paused(agent, message.sender_id):
+            if not failed and agent is not None and await _answered_or_paused(agent, message):
                 return
         except Exception:  # the tracker store itself may be down
             logger.exception("could not read the conversation after handling a message")

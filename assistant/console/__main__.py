@@ -2,14 +2,13 @@
 
     python -m assistant.console serve [--port N]                    start the web app (make run does it)
     python -m assistant.console create-operator NAME [--role supervisor]
-        (password from SV_NEW_PASSWORD, else asked twice on the terminal; at least 12 characters)
+        (password from SV_NEW_PASSWORD, else asked twice on the terminal; at least 12 characters;
+         the TOTP second factor is enrolled at the first login)
 """
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
-import logging
 import os
 import sys
 
@@ -48,27 +47,9 @@ def main(argv=None) -> int:
     from assistant.console.app import create_app
     rasa_url = os.environ.get("SV_RASA_URL", f"http://{s.host}:{s.rasa_port}")
     token = os.environ.get("SV_API_TOKEN", "")
-    app = create_app(rasa=service.RasaApi(rasa_url, token) if token else None,
-                     secure_cookies=os.environ.get("SV_CONSOLE_SECURE_COOKIES") == "1")
-
-    @app.after_server_start
-    async def retention(app, _loop):
-        async def every_day():
-            while True:
-                try:
-                    deleted = await asyncio.get_running_loop().run_in_executor(None, service.purge, s.retention_days)
-                    logging.getLogger(__name__).info("retention purge (%s days): %s", s.retention_days, deleted)
-                except Exception:  # a purge failure must not stop the console
-                    logging.getLogger(__name__).exception("retention purge failed")
-                await asyncio.sleep(24 * 3600)
-        app.ctx.retention = asyncio.ensure_future(every_day())
-
-    @app.before_server_stop
-    async def stop_retention(app, _loop):
-        task = getattr(app.ctx, "retention", None)
-        if task is not None:
-            task.cancel()
-
+    # Cookies are Secure with __Host- names unless SV_CONSOLE_INSECURE_COOKIES=1 (plain http on
+    # loopback); the retention purge is its own process (python -m assistant.handoff purge).
+    app = create_app(rasa=service.RasaApi(rasa_url, token) if token else None)
     app.run(host=s.host, port=args.port or s.console_port, access_log=False, workers=1)
     return 0
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import relationship
+from sqlalchemy.sql.expression import false, true
 
 from assistant.directory.models import Base
 
@@ -26,6 +27,10 @@ class Operator(Base):
     password_hash = Column(String(200), nullable=False)
     role = Column(String(20), nullable=False, default=OPERATOR)
     created = Column(DateTime, nullable=False, default=now)
+    active = Column(Boolean, nullable=False, default=True, server_default=true())  # a supervisor can disable
+    totp_secret = Column(String(64))  # set at first login; the second factor is required once confirmed
+    totp_confirmed = Column(Boolean, nullable=False, default=False, server_default=false())
+    totp_last_step = Column(Integer)  # a code is accepted once
 
 
 class Handoff(Base):
@@ -58,9 +63,10 @@ class Note(Base):
 
 class ConsoleSession(Base):
     __tablename__ = "console_sessions"
-    id = Column(String(64), primary_key=True)  # random, sent as an HttpOnly cookie
-    operator_id = Column(Integer, ForeignKey("operators.id"), nullable=False)
+    id = Column(String(64), primary_key=True)  # SHA-256 of the random id sent as an HttpOnly cookie
+    operator_id = Column(Integer, ForeignKey("operators.id"), nullable=False, index=True)
     csrf = Column(String(64), nullable=False)
+    verified = Column(Boolean, nullable=False, default=False, server_default=false())  # second factor passed
     created = Column(DateTime, nullable=False, default=now)
     last_seen = Column(DateTime, nullable=False, default=now)
 
@@ -70,7 +76,7 @@ class ConsoleSession(Base):
 class LoginFailure(Base):
     __tablename__ = "console_login_failures"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    key = Column(String(200), nullable=False, index=True)  # username and client address
+    key = Column(String(200), nullable=False, index=True)  # "user:", "ip:" or "user+ip:" key
     at = Column(DateTime, nullable=False, default=now)
 
 
@@ -82,3 +88,4 @@ class AuditEntry(Base):
     action = Column(String(40), nullable=False)
     target = Column(String(200), nullable=False)
     reason = Column(Text)
+    conversation = Column(String(64), index=True)  # keyed hash of the conversation id, never the id

@@ -2,24 +2,45 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import json
+import secrets
 import urllib.parse
 import urllib.request
 from typing import Dict, List, Optional
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import inspect, select
 
 from assistant import db, settings
 from assistant.directory.models import Base
 from assistant.handoff import models as hm
 from assistant.handoff.redact import redact
+from assistant.settings import VAR_DIR
 
 # Channels whose output can reach the person later (REST answers only the request it gets).
 PUSH_CHANNELS = {"socketio", "telegram", "twilio"}
 
 
+_SCHEMA_CHECKED: set = set()
+
+
 def ensure_schema(url: Optional[str] = None) -> None:
-    Base.metadata.create_all(db.engine(url))
+    """Tables for a new database; a database made before revision 0002 is migrated to the head."""
+    engine = db.engine(url)
+    if str(engine.url) in _SCHEMA_CHECKED:
+        Base.metadata.create_all(engine)
+        return
+    inspector = inspect(engine)
+    if inspector.has_table("operators") and "active" not in {c["name"] for c in inspector.get_columns("operators")}:
+        from alembic import command
+        from assistant.migrations.__main__ import config
+        cfg = config(engine.url.render_as_string(hide_password=False))
+        if not inspector.has_table("alembic_version"):  # made by create_all: it has revision 0001's tables
+            command.stamp(cfg, "0001")
+        command.upgrade(cfg, "head")
+    Base.metadata.create_all(engine)
+    _SCHEMA_CHECKED.add(str(engine.url))
 
 
 def create(conversation_id: str, channel: str, summary: Optional[str], contact: Optional[str],
@@ -78,66 +99,87 @@ class RasaApi:
                    query={"output_channel": channel})
 
 
+# Times are stored in UTC and shown to operators in the region's time zone, by this one function.
+CONSOLE_TIMEZONE = "Europe/Rome"
+
+
+def local_time(value, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """A stored time (naive UTC datetime, or a Rasa event's epoch seconds) as operators read it,
+    e.g. '24/11/2026 20:05'."""
+    if isinstance(value, (int, float)):
+        value = dt.datetime.fromtimestamp(value, dt.timezone.utc).replace(tzinfo=None)
+    try:
+        from zoneinfo import ZoneInfo
+        return value.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(CONSOLE_TIMEZONE)).strftime(fmt)
+    except Exception:  # no time-zone data on the system: say which time it is
+        return value.strftime(fmt) + " UTC"
+
+
 def transcript(tracker: Dict, reveal: bool = False) -> List[Dict]:
-    """User and bot messages with times; the person's messages redacted unless `reveal`."""
+    """User and bot messages with local times; both redacted unless `reveal` (the bot quotes the person)."""
     out = []
     for event in tracker.get("events", []):
         kind = event.get("event")
         if kind not in ("user", "bot") or not event.get("text"):
             continue
-        text_ = event["text"]
+        text_ = event["text"] if reveal else redact(event["text"])
         if kind == "user" and text_.startswith("/"):
             text_ = "[pulsante] " + text_
-        if kind == "user" and not reveal:
-            text_ = redact(text_)
         out.append({"who": "persona" if kind == "user" else "assistente",
-                    "at": dt.datetime.fromtimestamp(event.get("timestamp", 0), dt.timezone.utc)
-                    .strftime("%d/%m/%Y %H:%M"), "text": text_})
+                    "at": local_time(event.get("timestamp", 0)), "text": text_})
     return out
 
 
-def audit(operator: str, action: str, target: str, reason: Optional[str] = None, url: Optional[str] = None) -> None:
+def _audit_key() -> bytes:
+    """SV_AUDIT_KEY, or a random key kept in var/ (one machine) created on first use."""
+    configured = settings.load().audit_key
+    if configured:
+        return configured.encode()
+    path = VAR_DIR / "audit.key"
+    if not path.exists():
+        VAR_DIR.mkdir(exist_ok=True)
+        try:
+            with open(path, "x", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32))
+            path.chmod(0o600)
+        except FileExistsError:
+            pass
+    return path.read_text(encoding="ascii").strip().encode()
+
+
+def conversation_ref(conversation_id: str) -> str:
+    """The name of a conversation in the audit log: a keyed hash (HMAC-SHA256), never the raw id."""
+    return "conv:" + hmac.new(_audit_key(), conversation_id.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def audit(operator: str, action: str, target: str, reason: Optional[str] = None, url: Optional[str] = None,
+          conversation_id: Optional[str] = None) -> None:
     with db.session_scope(url) as session:
-        session.add(hm.AuditEntry(operator=operator, action=action, target=target, reason=reason))
+        session.add(hm.AuditEntry(operator=operator, action=action, target=target, reason=reason,
+                                  conversation=conversation_ref(conversation_id) if conversation_id else None))
 
 
-# -- Retention -------------------------------------------------------------------------------
-def purge(days: int, tracker_url: Optional[str] = None, url: Optional[str] = None) -> Dict[str, int]:
-    """Delete conversations whose last event is older than `days` from the tracker store, and
-    handoffs (with notes) created before then. Returns what was deleted."""
-    cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
-    tracker_url = tracker_url or settings.load().tracker_url
-    deleted = {"conversations": 0, "events": 0, "handoffs": 0}
-    engine = create_engine(tracker_url, future=True)
-    with engine.begin() as conn:
-        if engine.dialect.has_table(conn, "events"):
-            old = [row[0] for row in conn.execute(text(
-                "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"),
-                {"cutoff": cutoff.timestamp()})]
-            for sender in old:
-                deleted["events"] += conn.execute(text("DELETE FROM events WHERE sender_id = :s"), {"s": sender}).rowcount
-            deleted["conversations"] = len(old)
-    engine.dispose()
+def secure_delete(conn) -> None:
+    """Deleted rows are overwritten in SQLite files, not left in free pages (a per-connection setting)."""
+    if conn.engine.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA secure_delete=ON")
+
+
+# -- Erasure of one conversation's handoff records (events: assistant.handoff.lifecycle) -----------
+def erase_handoffs(conversation_id: str, url: Optional[str] = None) -> Dict:
+    """Delete the conversation's handoff records and their notes; say whether an operator had opened one."""
     ensure_schema(url)
+    ref = conversation_ref(conversation_id)
     with db.session_scope(url) as session:
-        for record in session.execute(select(hm.Handoff).where(
-                hm.Handoff.created < cutoff.replace(tzinfo=None))).scalars().all():
-            session.delete(record)
-            deleted["handoffs"] += 1
-    return deleted
-
-
-def erase(conversation_id: str, tracker_url: Optional[str] = None, url: Optional[str] = None) -> Dict[str, int]:
-    """Erase one conversation on request: its events and its handoffs."""
-    tracker_url = tracker_url or settings.load().tracker_url
-    engine = create_engine(tracker_url, future=True)
-    with engine.begin() as conn:
-        events = conn.execute(text("DELETE FROM events WHERE sender_id = :s"), {"s": conversation_id}).rowcount \
-            if engine.dialect.has_table(conn, "events") else 0
-    engine.dispose()
-    ensure_schema(url)
-    with db.session_scope(url) as session:
+        secure_delete(session.connection())
         records = session.execute(select(hm.Handoff).where(hm.Handoff.conversation_id == conversation_id)).scalars().all()
+        ids = [r.id for r in records]
+        seen = any(r.assignee_id is not None or r.notes for r in records) or session.execute(
+            select(hm.AuditEntry.id).where(hm.AuditEntry.conversation == ref,
+                                           hm.AuditEntry.action.in_(SEEN_ACTIONS)).limit(1)).first() is not None
         for record in records:
             session.delete(record)
-    return {"events": events, "handoffs": len(records)}
+    return {"handoffs": ids, "seen": bool(ids) and seen}
+
+
+SEEN_ACTIONS = ("vedi", "mostra_dati", "assegna", "subentra", "rispondi", "nota")

@@ -1,4 +1,6 @@
-"""One conversation per knowledge topic: the answer, its legal reference and date, then the details."""
+"""One conversation per knowledge topic: the answer, its legal reference and date, then the details;
+the topics added for the law as it stands (L. 181/2025 and the fact sheet's update) are also reached
+by pressing their button under a related topic."""
 import pytest
 
 from assistant import knowledge
@@ -19,7 +21,14 @@ QUESTIONS = {
     "minori": "come viene ascoltato un bambino vittima di abusi?",
     "giustizia_riparativa": "cos'è la giustizia riparativa?",
     "legge_regionale": "cosa dice la legge regionale 23 del 2007?",
+    "sostegno_economico": "esistono aiuti economici per una donna che vuole lasciare un compagno violento?",
+    "arresto_differito": "se ho un video di lui che mi picchia, la polizia lo può arrestare dopo?",
+    "remissione_querela": "cosa succede alla mia querela se non vado all'udienza?",
+    "orfani_femminicidio": "mia sorella è stata uccisa dal marito, che aiuti ci sono per i suoi figli?",
+    "uomini_vittime": "sono un uomo e mia moglie mi maltratta, quali tutele ho?",
 }
+NEW_TOPICS = ["sostegno_economico", "arresto_differito", "remissione_querela", "orfani_femminicidio",
+              "uomini_vittime"]
 
 
 def test_every_topic_has_a_conversation_test():
@@ -33,13 +42,35 @@ def test_topic_answer_with_reference_and_date(bot, sender, key):
     text = "\n".join(m.get("text", "") for m in reply)
     assert topic.summary[:60] in text
     assert topic.references[0] in text
-    assert "aggiornate al " + topic.updated.strftime("%d/%m/%Y") in text
+    assert "Norme verificate a " + knowledge.month_year(topic.updated) in text
     if topic.violence:
         assert "112" in text and "1522" in text
     titles = [b["title"] for m in reply for b in m.get("buttons", [])]
     assert "Vuoi sapere di più?" in titles and len(titles) >= 3
     more = bot.texts(sender, f'/kb_more{{"topic": "{key}"}}')
     assert topic.details[:60] in more and topic.references[0] in more
+
+
+@pytest.mark.parametrize("key", NEW_TOPICS)
+def test_new_topic_reached_by_its_button_under_a_typed_question(bot, sender, key):
+    kb = knowledge.load()
+    parent = next(t for t in kb.topics.values() if key in t.related and t.key in QUESTIONS)
+    reply = bot.say(sender, QUESTIONS[parent.key])
+    assert parent.summary[:60] in "\n".join(m.get("text", "") for m in reply)
+    buttons = [b for m in reply for b in m.get("buttons", [])]
+    button = next(b for b in buttons if b["title"] == kb.topics[key].title)
+    text = bot.texts(sender, button["payload"])
+    assert kb.topics[key].summary[:60] in text and kb.topics[key].references[0] in text
+    assert "Norme verificate a febbraio 2026" in text
+
+
+@pytest.mark.parametrize("key", NEW_TOPICS)
+def test_new_topic_during_triage_then_the_questions_go_on(bot, sender, key):
+    bot.texts(sender, "cerco aiuto vicino a me")
+    assert "cosa è successo" in bot.texts(sender, "no")
+    reply = bot.texts(sender, f"/kb_{key}")
+    assert knowledge.load().topics[key].summary[:60] in reply
+    assert "cosa è successo" in reply  # the triage question is asked again after the answer
 
 
 def test_typed_yes_after_an_answer_gives_the_details(bot, sender):
