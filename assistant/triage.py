@@ -109,34 +109,42 @@ _ME = re.compile(r"\b(mi (picchia|ha|hanno|minaccia|segue|perseguita|insulta|mal
                  r"tratta|alza|ricatta|tiene|toglie|ruba)|sono stat[oa] (\w+at[oa]|vittima)|ho subito|sono vittima|"
                  r"io stess[oa]|ci hanno|il mio (conto|portafoglio|profilo|cellulare)|la mia (carta|macchina|auto|borsa|bici))\b|^(io|a me|sono io|proprio io|me|e successo a me|io stesso|"
                  r"io stessa)$")
-_FEMALE_KIN = r"(sorella|madre|mamma|amica|cugina|collega|vicina|zia|figlia|nipote|nonna|moglie|compagna|fidanzata|" \
-              r"cognata|suocera|coinquilina|ragazza|bambina|ragazzina|figliola)"
-_MALE_KIN = r"(fratello|padre|papa|amico|cugino|collega|vicino|zio|figlio|nipote|nonno|marito|compagno|fidanzato|" \
-            r"cognato|suocero|coinquilino|ragazzo|bambino|ragazzino)"
-_WOMAN_WRITER = re.compile(r"\b(sono (una donna|una ragazza|una signora|una mamma|una madre|una moglie|una nonna|"
-                           r"una studentessa|incinta|sola)|sono (stata|rimasta|costretta|preoccupata|spaventata|"
-                           r"terrorizzata|disperata|stanca|separata|sposata|divorziata|anziana|disabile e sola)|"
-                           r"mi (ha|hanno) (gia |anche |di nuovo |sempre |ancora )?\w+(ata|ita|uta|etta|ritta|essa|ista)\b|mi (ha|hanno) \w+ (\w+ )?(picchiata|violentata|aggredita|"
-                           r"minacciata|truffata|derubata|molestata|insultata|toccata|seguita|costretta|chiusa|"
-                           r"umiliata|ricattata|scippata)|sono \w+ata\b|io (donna|ragazza)|in quanto donna|"
-                           r"da sola|(da|come) donna)")
-_MAN_WRITER = re.compile(r"\b(sono (un uomo|un ragazzo|un signore|un papa|un padre|un marito|un nonno|uno studente|"
-                         r"un pensionato)|sono (stato|rimasto|costretto|preoccupato|spaventato|terrorizzato|disperato|"
-                         r"separato|sposato|divorziato)\b|sono \w+ato\b|io (uomo|ragazzo)|in quanto uomo|"
-                         r"(da|come) uomo|mia moglie mi|la mia ex mi|la mia compagna mi|la mia fidanzata mi)")
+_FEMALE_KIN = r"(sorella|sorellina|madre|mamma|amica|cugina|collega|vicina|zia|figlia|figlioccia|nipote|nonna|moglie|" \
+              r"compagna|fidanzata|cognata|suocera|coinquilina|ragazza|bambina|ragazzina|figliola|studentessa|alunna)"
+_MALE_KIN = r"(fratello|fratellino|padre|papa|amico|cugino|collega|vicino|zio|figlio|nipote|nonno|marito|compagno|" \
+            r"fidanzato|cognato|suocero|coinquilino|ragazzo|bambino|ragazzino|studente|alunno)"
+_KIN = re.compile(r"\b(?:(mia|una mia|la mia)(?: \w+)? " + _FEMALE_KIN + r"|(mio|un mio|il mio)(?: \w+)? " + _MALE_KIN +
+                  r")\b")
+_FEMININE_PARTICIPLE = r"\w+(ata|ita|uta|usa|esa|isa|ersa|inta|etta|otta|ista|essa|orta|ossa)"
+_MASCULINE_PARTICIPLE = r"\w+(ato|ito|uto|uso|eso|iso|erso|into|etto|otto|isto|esso|orto|osso)"
+_WOMAN_WRITER = re.compile(
+    r"\b(sono (una|la) (?!persona\b|vittima\b|cosa\b|volta\b)\w+|sono (stata|rimasta|incinta|sola|" + _FEMININE_PARTICIPLE +
+    r")\b|mi (ha|hanno) (gia |anche |di nuovo |sempre |ancora )?" + _FEMININE_PARTICIPLE + r"\b|"
+    r"(vivo|resto|rimasta|abito) sola\b|da sola\b|ero (piccola|bambina|ragazzina|incinta)\b|siamo in tante\b|"
+    r"ci siamo \w+(ate|ite|ute|esse|ette|inte)\b|io (donna|ragazza|femmina)\b|in quanto donna|sono femmina|"
+    r"(foto|video)( \w+){0,2} nuda\b|sono (preoccupata|spaventata|terrorizzata|disperata|stanca|separata|sposata|"
+    r"divorziata|anziana|arrabbiata|confusa))")
+_MAN_WRITER = re.compile(
+    r"\b(sono (un|uno) (?!po\b|attimo\b|bot\b)\w+|sono (stato|rimasto|" + _MASCULINE_PARTICIPLE + r")\b|"
+    r"mi (ha|hanno) (gia |anche |di nuovo |sempre |ancora )?(picchiato|aggredito|minacciato|truffato|derubato|"
+    r"violentato|abusato|seguito|insultato|ricattato|rapinato|accoltellato|pestato) (?!(la|il|i|le|un|una|mio|mia|"
+    r"tutto|tutti)\b)|io (uomo|ragazzo|maschio)\b|in quanto uomo|sono maschio|sono un maschio|"
+    r"(foto|video)( \w+){0,2} nudo\b|ero (piccolo|bambino|ragazzino)\b|sono (preoccupato|spaventato|terrorizzato|disperato|separato|sposato|divorziato))")
+_REQUEST = r"(cerco|cercavo|sto cercando|trovo|trovare|mi serve|mi servirebbe|ho bisogno di|vorrei|voglio|numero|contatto|" \
+           r"contattare|contatti|indirizzo|dove|c e|esiste|ci sono|quale|qual e|orari|aperto|aperta|mi date|mi dai)"
 _SERVICE_PATTERNS = [
     ("polizia_postale", r"\b(polizia postale|postale|commissariato online|commissariatodips)\b"),
     ("centro_antiviolenza", r"\b(centr\w* anti ?violenza|cav|casa rifugio|case rifugio|casa delle donne|"
-                            r"centro per donne)\b"),
+                            r"centro per (le )?donne|sportello (ascolto )?donne)\b"),
     ("servizi_sociali", r"\b(servizi\w* social\w*|assistent\w* social\w*|consorzio socio assistenziale|"
-                        r"servizio sociale)\b"),
-    ("sportello_vittime", r"\b(sportell\w*( per| delle| alle| di aiuto alle| di supporto alle)? vittim\w*|"
-                          r"rete dafne|supporto (alle )?vittime|aiuto alle vittime|assistenza (alle )?vittime)\b"),
-    ("avvocato", r"\b(avvocat\w*|legale|patrocinio|gratuito patrocinio)\b"),
-    ("psicologo", r"\b(psicolog\w*|psicoterapeut\w*|terapeut\w*|supporto psicologico|sostegno psicologico)\b"),
-    ("polizia", r"\b((cerco|voglio|vorrei|devo|posso|come|dove|numero|chiamare|contattare|andare|parlare con|"
-                r"rivolgermi)( \w+){0,4} (polizia|carabinier\w*|questura|commissariato|caserma)|"
-                r"(polizia|carabinieri|questura|commissariato|caserma) (piu vicin\w*|vicin\w*|di \w+)\b)"),
+                        r"servizio sociale|consorzio dei servizi)\b"),
+    ("sportello_vittime", r"\b(sportell\w*( \w+){0,3} vittim\w*|rete dafne|supporto (alle )?vittime|"
+                          r"aiuto alle vittime|assistenza (alle )?vittime|servizio (che aiuta|per) (le )?vittime)\b"),
+    ("avvocato", r"\b" + _REQUEST + r"( \w+){0,4} (avvocat\w*|legale|penalista|civilista)\b|^(avvocat\w*|legale)\b"),
+    ("psicologo", r"\b" + _REQUEST + r"( \w+){0,4} (psicolog\w*|psicoterapeut\w*|terapeut\w*)\b|"
+                  r"\b(supporto|sostegno|aiuto) psicologico\b"),
+    ("polizia", r"\b(" + _REQUEST + r"( \w+){0,5} (polizia|carabinier\w*|questura|commissariato|caserma)|"
+                r"(polizia|carabinieri|questura|commissariato|caserma)( \w+){0,2} (piu vicin\w*|di zona|aperta|aperto))\b"),
 ]
 _SERVICES = [(name, re.compile(p)) for name, p in _SERVICE_PATTERNS]
 
@@ -146,7 +154,7 @@ def _first(patterns, plain: str) -> Optional[str]:
 
 
 # -- learned part -------------------------------------------------------------------------------
-LEARNED_THRESHOLD = 0.5  # the classifier's answer is taken only when it is at least this sure
+LEARNED_THRESHOLD = 0.3  # the classifier's answer (16 labels) is taken only when it is at least this sure
 LEARNED_VICTIM_THRESHOLD = 0.6
 
 
@@ -299,29 +307,49 @@ def classify_victim(text: str) -> Optional[str]:
     return None
 
 
+def _writer_gender(plain: str) -> Optional[str]:
+    woman, man = _WOMAN_WRITER.search(plain), _MAN_WRITER.search(plain)
+    if woman and man:  # the first thing said about oneself ("sono un uomo ... sono stanca" is rare)
+        return "donna" if woman.start() < man.start() else "uomo"
+    return "donna" if woman else "uomo" if man else None
+
+
+def _kin_gender(plain: str) -> Optional[str]:
+    """The relative who is the victim: the one after the verb ("mio padre picchia mia madre"), unless the
+    first one named is told as the victim ("mia sorella è stata ...")."""
+    found = list(_KIN.finditer(plain))
+    found = [k for k in found if not re.match(r"\s+(mi|ci)\b", plain[k.end():])]  # "mio figlio mi picchia"
+    if not found:
+        return None
+    first = found[0]
+    passive = re.match(r"(\s+\w+){0,4}\s+(e stat[oa]|viene|subisce|ha subito|e vittima|e mort[oa]|e stat[oa])\b",
+                       plain[first.end():])
+    chosen = first if passive or len(found) == 1 else found[-1]
+    return "donna" if chosen.group(1) else "uomo"
+
+
 def classify_gender(text: str, victim: Optional[str] = None) -> Optional[str]:
-    """The victim's gender, only when said: the writer's own words ("sono stata", "sono un uomo"), or
-    the relative named as the victim ("mia sorella"). Never from the offender alone ("mio marito")."""
+    """The victim's gender, only when said: the writer's own words ("sono stata", "sono un uomo", "vivo
+    sola"), or the relative named as the victim ("mia sorella"). Never from the offender alone ("mio marito")."""
     plain = normalise(text)
     if not plain:
         return None
-    if victim in ("altra_persona", "minore", "anziano", "disabile"):
-        kin = re.search(r"\b(mia|una mia|la mia) " + _FEMALE_KIN + r"\b|\b(mio|un mio|il mio) " + _MALE_KIN + r"\b",
-                        plain)
-        if kin and not _OFFENDER_KIN.search(plain):
-            return "donna" if kin.group(1) else "uomo"
-        if victim != "disabile" and re.search(r"\b(anziana|signora|ragazza|bambina|ragazzina)\b", plain):
+    writer_age, _ = _ages(plain)
+    writer = _writer_gender(plain)
+    if victim == "altra_persona":
+        return _kin_gender(plain) or (
+            "donna" if re.search(r"\b(una|la) (ragazza|donna|signora|bambina|ragazzina)\b", plain) else
+            "uomo" if re.search(r"\b(un|il) (ragazzo|uomo|signore|bambino|ragazzino)\b", plain) else None)
+    if victim in ("minore", "anziano", "disabile") and writer_age is None and not writer:
+        kin = _kin_gender(plain)
+        if kin:
+            return kin
+        if re.search(r"\b(anziana|signora|bambina|ragazzina)\b", plain):
             return "donna"
-        if victim != "disabile" and re.search(r"\b(anziano|signore|bambino|ragazzino)\b", plain):
+        if re.search(r"\b(anziano|signore|bambino|ragazzino)\b", plain):
             return "uomo"
-        if victim == "altra_persona":
-            return None
-    woman, man = _WOMAN_WRITER.search(plain), _MAN_WRITER.search(plain)
-    if woman and not man:
-        return "donna"
-    if man and not woman:
-        return "uomo"
-    return None
+        return None
+    return writer
 
 
 def classify_service(text: str) -> Optional[str]:

@@ -65,7 +65,8 @@ def main() -> int:
         victim = triage.classify_victim(text)
         predicted["event"].append(triage.classify_event(text) or "none")
         predicted["victim"].append(victim or "none")
-        predicted["gender"].append(triage.classify_gender(text, victim) or "none")
+        # the gender of the victim: none when no victim is told (as in the label guide)
+        predicted["gender"].append((triage.classify_gender(text, victim) if victim else None) or "none")
         predicted["service"].append(triage.classify_service(text) or "none")
         predicted["comune"].append(_comune(text))
 

@@ -58,3 +58,98 @@ def test_every_number_of_every_plan_is_in_the_directory(db_url):
 @pytest.mark.parametrize("text", ["io", "Io", "a me", "sono io"])
 def test_short_answers_for_who(text):
     assert triage.classify_victim(text) == "io"
+
+
+# -- what happened, who, gender, service: the patterns and the learned classifier together --------------
+@pytest.mark.parametrize("text,event", [
+    ("il mio ex non mi lascia in pace e mi alza le mani", "violenza_domestica"),
+    ("salve, mio marito mi umilia e mi tiene senza soldi", "violenza_domestica"),
+    ("mio marito mi tratta male", "violenza_domestica"),
+    ("mi ha picchiata di nuovo stanotte", "violenza_domestica"),
+    ("mi hanno clonato la carta", "phishing"),
+    ("sono entrati i ladri in casa", "furto"),
+    ("mi hanno costretta ad avere rapporti", "violenza_sessuale"),
+    ("il mio ex ha pubblicato le mie foto intime", "revenge_porn"),
+    ("mi ricattano: se non pago mandano il mio video nudo ai miei amici", "sextortion"),
+    ("il mio capo mi tocca e fa commenti sessuali in ufficio", "molestie_lavoro"),
+    ("sono un pensionato e mio figlio mi ruba la pensione", "furto"),
+    ("al bar mi hanno insultato perché sono nero", "discriminazione"),
+])
+def test_events_from_ordinary_stories(text, event):
+    assert triage.classify_event(text) == event
+
+
+def test_treated_badly_is_never_trafficking():
+    assert triage.classify_event("mi tratta male il negoziante") != "tratta"
+    assert triage.classify_event("vittima di tratta, mi hanno tolto il passaporto") == "tratta"
+
+
+@pytest.mark.parametrize("text", ["buongiorno", "quanto fa 2 più 2",
+                                  "il codice rosso vale anche per lo stalking?",
+                                  "uomini vittime di violenza domestica a chi si rivolgono?"])
+def test_no_event_in_greetings_sums_and_general_questions(text):
+    assert triage.classify_event(text) is None
+
+
+def test_a_story_not_in_the_patterns_is_learned():
+    # no pattern matches these: the classifier trained on data/nlu answers
+    plain = "il mio fidanzato mi sputa addosso e mi dice che non valgo niente"
+    assert triage._first(triage._EVENTS, triage.normalise(plain)) is None
+    assert triage.classify_event(plain) == "violenza_domestica"
+
+
+@pytest.mark.parametrize("text,victim", [
+    ("sono un pensionato e mio figlio mi ruba la pensione", "anziano"),
+    ("mio figlio di 40 anni mi picchia", "io"),
+    ("mia figlia di 19 anni è stata drogata in discoteca", "altra_persona"),
+    ("ho 15 anni e un ragazzo ha messo in giro le mie foto", "minore"),
+    ("sono una signora di 80 anni e mi hanno truffata", "anziano"),
+    ("sono in carrozzina e mi hanno derubato", "disabile"),
+    ("la mia amica è stata violentata", "altra_persona"),
+    ("mio marito mi picchia, ho paura per i bambini", "io"),
+    ("come si chiede il patrocinio?", None),
+])
+def test_victims(text, victim):
+    assert triage.classify_victim(text) == victim
+
+
+@pytest.mark.parametrize("text,victim,gender", [
+    ("sono stata picchiata dal mio compagno", "io", "donna"),
+    ("sono un uomo e mia moglie mi picchia", "io", "uomo"),
+    ("mio marito mi picchia", "io", None),  # never from the offender
+    ("mia moglie mi picchia", "io", None),
+    ("mi ha chiusa in camera", "io", "donna"),
+    ("mia sorella è stata picchiata dal marito", "altra_persona", "donna"),
+    ("mio padre picchia mia madre", "altra_persona", "donna"),
+    ("il mio migliore amico è stato aggredito", "altra_persona", "uomo"),
+    ("ho 85 anni e vivo sola, mi hanno scippata", "anziano", "donna"),
+])
+def test_gender_only_when_said(text, victim, gender):
+    assert triage.classify_gender(text, victim) == gender
+
+
+@pytest.mark.parametrize("text,service", [
+    ("cerco un centro antiviolenza", "centro_antiviolenza"),
+    ("servizi sociali a Novara?", "servizi_sociali"),
+    ("c'è uno sportello per le vittime di reato ad Asti?", "sportello_vittime"),
+    ("mi serve un avvocato", "avvocato"),
+    ("dov'è la caserma dei carabinieri più vicina", "polizia"),
+    ("come contatto la polizia postale", "polizia_postale"),
+    ("l'avvocato d'ufficio lo devo pagare?", None),  # a question about lawyers, not a request for one
+    ("ho paura ad andare dai carabinieri", None),
+])
+def test_requested_service(text, service):
+    assert triage.classify_service(text) == service
+
+
+def test_age_of_victim():
+    assert triage.age_of_victim("mia figlia di 15 anni") == 15
+    assert triage.age_of_victim("ho 13 anni") == 13
+    assert triage.age_of_victim("mi picchia") is None
+
+
+def test_training_labels_use_the_label_guide_values():
+    pairs = triage.labelled_examples()
+    assert {label for _, label in pairs["event"]} <= set(triage.EVENTS) | {"none"}
+    assert {label for _, label in pairs["victim"]} <= set(triage.VICTIMS) | {"none"}
+    assert len(pairs["event"]) > 500
