@@ -141,13 +141,15 @@ class ComuneIndex:
             self.outside.setdefault(normalise(nome), []).append(
                 {"istat": istat, "nome": nome, "provincia": provincia, "regione": regione})
         self.localities: Dict[str, Dict] = {}
+        # a locality named like the start of a comune ("Casale", "Agliano") is left to the comuni
+        starts = {" ".join(name.split()[:n]) for name in self.exact for n in range(1, len(name.split()))}
         for row in localities or []:
             place = {"nome": row["nome"], "provincia": row["provincia"], "lat": float(row["lat"]),
                      "lon": float(row["lon"])}
             names = [row["nome"]] + [part for part in re.split(r"\s*-\s*", row["nome"]) if part != row["nome"]]
             for name in names:
                 key = normalise(name)
-                if key and key not in self.exact and key not in self.localities:
+                if key and key not in self.exact and key not in self.localities and key not in starts:
                     self.localities[key] = place
         self.common = common_words(set(self.exact) | set(self.outside) | set(self.localities))
 
@@ -207,6 +209,11 @@ class ComuneIndex:
             regions = sorted({p["regione"] for p in places})
             return Resolution(OUTSIDE, query, candidates=places[:MAX_CANDIDATES],
                               region=", ".join(regions), via="exact")
+
+        if key in self.localities:  # "Intra", "Spinetta Marengo": a place that is not a comune
+            return self._locality(key)
+        if len(key.split()) > 5:  # a sentence is never a comune (find_in_text looks inside it)
+            return Resolution(UNKNOWN, query)
 
         prefixed = self._comuni(self._prefix(key), province)
         if len(prefixed) == 1 and len(key) >= MIN_FUZZY_LENGTH:
@@ -317,7 +324,7 @@ class ComuneIndex:
             return self._misspelt_in_text(first_segment, tokens)
         score, position, key, kind = max(candidates, key=lambda c: (c[0], -c[1]))
         if kind == "locality":
-            return self._locality(raw, key)
+            return self._locality(key)
         return self.resolve(key)
 
     def _misspelt_in_text(self, first_segment: List[str], tokens: List[str]) -> Optional[Resolution]:
@@ -337,15 +344,15 @@ class ComuneIndex:
                     return found
         return None
 
-    def _locality(self, query: str, key: str) -> Resolution:
+    def _locality(self, key: str) -> Resolution:
         """A locality of the GeoNames list: which comune it belongs to is not in our sources, so the
         nearest comune by coordinates is given for distances, and the answer must say so (via=locality)."""
         place = self.localities[key]
         nearest = min(self.coords.items(), key=lambda item: (item[1][0] - place["lat"]) ** 2 +
                       ((item[1][1] - place["lon"]) * 0.7) ** 2)[0] if self.coords else None
         if nearest is None:
-            return Resolution(UNKNOWN, query, via="locality", locality=place)
-        return Resolution(FOUND, query, comune=self.by_istat[nearest], via="locality", locality=place)
+            return Resolution(UNKNOWN, place["nome"], via="locality", locality=place)
+        return Resolution(FOUND, place["nome"], comune=self.by_istat[nearest], via="locality", locality=place)
 
 
 _SEGMENTS = re.compile(r"[.,;:!?()\[\]\n]+|\s-\s")

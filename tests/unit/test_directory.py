@@ -303,6 +303,7 @@ def test_localities_give_coordinates_and_say_they_are_not_a_comune(db_url):
     assert found.comune["provincia"] == "AL"  # the nearest comune, for distances only
     intra = find_in_text("sto a Intra da mia madre", db_url)
     assert intra.via == "locality" and intra.locality["nome"] == "Pallanza-Intra-Suna"
+    assert resolve("Intra", db_url).via == "locality"  # not the comune Intragna by prefix
 
 
 def test_localities_file_has_its_source():
