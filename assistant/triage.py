@@ -40,31 +40,46 @@ UNAR, ANTITRATTA, RETE_DAFNE = "800 90 10 10", "800 290 290", "800 91 91 08"
 _PARTNER = r"(marito|moglie|compagn[oa]|ex|fidanzat[oa]|ragazzo|ragazza|convivente|partner|moroso|morosa)"
 _INTIMATE = r"(foto|video|immagini|filmat\w*)( \w+){0,3} (intim\w*|nud\w*|os[eè]|hot|sexy|spoglia\w*|senza vestiti)"
 _EVENT_PATTERNS = [  # first match wins: the most specific kinds come first
-    ("tratta", r"\b(tratta (di esseri umani|delle persone|di persone)|vittima di tratta|sfruttat\w*|costrett\w* a "
+    ("tratta", r"\b(tratta (di esseri umani|delle persone|di persone)|vittima di tratta|madame|juju|"
+               r"(stare|andare) con (gli )?uomini per (soldi|pagare)|sfruttat\w*|costrett\w* a "
                r"(lavorare|prostituir\w*|chiedere l elemosina)|(hanno|ha|tengono|tiene) (preso|tolto|sequestrato|"
                r"ritirato|il mio) (il |i miei )?(passaporto|documenti)|prostituir\w*|debito per il viaggio)\b"),
     ("sextortion", r"\b(sextortion|sex extortion|ricatt\w*( \w+){0,6} (foto|video|immagini)|(foto|video|immagini)"
                    r"( \w+){0,6} ricatt\w*|(pubblica|diffonde|manda|mandera|pubblichera|mette in giro)\w*( \w+){0,4} "
-                   r"(foto|video)( \w+){0,4} se non (pago|gli do|le do|mando))\b"),
-    ("revenge_porn", r"\b(revenge porn|(pubblicat|condivis|mandat|girat|diffus|postat|mess)\w*( \w+){0,4} " + _INTIMATE +
+                   r"(foto|video)( \w+){0,4} se non (pago|gli do|le do|mando)|(pagare|soldi)( \w+){0,6} "
+                   r"(altrimenti|senno|se no|oppure) (pubblica|manda|diffonde|mette|fa vedere)\w*( \w+){0,4} "
+                   r"(foto|video))\b"),
+    ("revenge_porn", r"\b(revenge porn|(deepfake|fotomontagg\w*)( \w+){0,6} (nud\w*|porno\w*|hot|intim\w*)|"
+                     r"(pubblicat|condivis|mandat|girat|diffus|postat|mess)\w*( \w+){0,4} " + _INTIMATE +
                      r"|" + _INTIMATE + r"( \w+){0,4} (pubblicat|condivis|mandat|girat|diffus|postat|in giro|online|"
                      r"sui social|nel gruppo|in rete)\w*)\b"),
     ("phishing", r"\b(phishing|smishing|clonat\w*( \w+){0,2} carta|carta( \w+){0,2} clonat\w*|(sms|mail|email|e mail|"
                  r"link|sito|pagina) (fals\w*|truffa|della banca fals\w*)|finta banca|falsa banca|finto (operatore|"
                  r"consulente) (della banca|bancario)|svuotat\w* (il )?conto|(prelievi|addebiti|acquisti|bonifici?) "
-                 r"(che non ho fatto|non autorizzat\w*)|rubato (le )?credenziali|codici della carta)\b"),
+                 r"(che non ho fatto|non autorizzat\w*)|rubato (le )?credenziali|codici della carta|(truff\w*|fregat\w*|"
+                 r"raggirat\w*)( \w+){0,6} (su internet|online|on line|su un sito|sul sito|su subito|su vinted|"
+                 r"su marketplace))\b"),
     ("discriminazione", r"\b(razzis\w*|discrimin\w*|omofob\w*|transfob\w*|perche sono (nero|nera|straniero|straniera|"
                         r"rom|musulman\w*|ebre\w*|african\w*|gay|lesbica|trans)|odio razziale|per (la mia|il mio) "
-                        r"(religione|origine|colore|velo)|sporco negro|negro di merda|torna al tuo paese)\b"),
+                        r"(religione|origine|colore|velo)|sporco negro|negro di merda|torna al tuo paese|tornatene|(cinese|african\w*|"
+                        r"nigerian\w*|marocchin\w*|rumen\w*|albanes\w*|nero|nera|rom|musulman\w*|ebre\w*|gay|lesbic\w*|"
+                        r"terron\w*)( \w+){0,8} (insult\w*|prend\w* in giro|offend\w*|sput\w*|deri\w*))\b"),
     ("molestie_lavoro", r"\b(molest\w*|avances|palpeggi\w*|toccat\w*|mi tocca|battute spinte|commenti sessuali)"
-                        r"( \w+){0,8} (lavoro|ufficio|capo|capoufficio|collega|colleghi|datore|titolare|responsabile|"
-                        r"caporeparto|azienda|negozio|turno)\b|\b(capo|capoufficio|collega|datore di lavoro|titolare|"
-                        r"responsabile)( \w+){0,4} (mi )?(molest\w*|palpeggi\w*|tocca|tocc\w*|fa (avances|battute))\b"),
+                        r"( \w+){0,8} (lavoro|ufficio|capo|capa|capoufficio|collega|colleghi|datore|titolare|"
+                        r"responsabile|caporeparto|azienda|negozio|turno|primario|direttore|direttrice|supervisore|"
+                        r"team leader)\b|\b(capo|capa|capoufficio|collega|datore di lavoro|titolare|responsabile|primario|"
+                        r"direttore|direttrice|supervisore|team leader)( \w+){0,4} (mi |ci )?(molest\w*|palpeggi\w*|"
+                        r"tocca|tocc\w*|fa (avances|battute|proposte)|mette le mani)\b|\bmobbing\b( \w+){0,3} molest\w*"),
     ("violenza_sessuale", r"\b(violenza sessuale|stupr\w*|violentat\w*|abus\w* sessual\w*|molest\w*|toccat\w* (contro|"
                           r"senza)|abusat\w*|abusi|costrett\w* (ad|a) (avere )?(rapporti|fare sesso|fare cose|"
                           r"subire)|rapporti( sessuali)? (contro la mia volonta|senza il mio consenso|forzati|"
                           r"non voluti)|mi ha (forzat\w*|obbligat\w*) (ad|a) (avere|fare) (rapporti|sesso))\b"),
-    ("violenza_domestica", r"\b(mi (picchia|picchiava|mena|menava|ha picchiat\w*|ha menat\w*|maltratta|umilia|"
+    ("violenza_domestica", r"\b((ha uccis[oa]|uccis[oa] da|ammazzat[oa] da|mort[oa] per mano d\w*)( \w+){0,3} ?"
+                           r"(mia madre|mia moglie|mia sorella|mia figlia|la moglie|la madre|la compagna|l ex|ex|"
+                           r"suo marito|il marito|il padre|il compagno|mio padre)|femminicidi\w*|(uccis|ammazzat)\w* (da|dal|dall|dallo) "
+                           r"(\w+ ){0,2}(" + _PARTNER[1:-1] + r"|padre|figlio|fratello)|" + _PARTNER +
+                           r"( \w+){0,4} (ha (un |il )?coltello|sfondare|sfonda)|"
+                           r"mi (picchia|picchiava|mena|menava|ha picchiat\w*|ha menat\w*|maltratta|umilia|"
                            r"insulta|controlla i soldi|tiene senza soldi|toglie i soldi|alza le mani|ha alzato le "
                            r"mani|mette le mani addosso|ha messo le mani addosso|prende a (schiaffi|pugni|calci))|"
                            r"maltratt\w*|violenza (domestica|in famiglia|psicologica|economica)|botte|schiaff\w*|"
@@ -72,14 +87,24 @@ _EVENT_PATTERNS = [  # first match wins: the most specific kinds come first
                            r"(mio|il mio) " + _PARTNER + r")\b"),
     ("stalking", r"\b(stalk\w*|perseguit\w*|mi (segue|seguiva|pedina|aspetta sotto casa)|appostat\w*|"
                  r"non smette di (chiamarmi|scrivermi|cercarmi)|non mi lascia in pace|me lo trovo (sempre )?"
-                 r"(sotto casa|davanti)|lo trovo (sempre )?sotto casa)\b"),
-    ("bullismo", r"\b(bullismo|bulli|bullo|cyberbullismo|cyberbull\w*|bullizzat\w*|bullizza\w*)\b"),
-    ("truffa", r"\b(truff\w*|raggir\w*|fregat\w*|finto (nipote|carabiniere|tecnico|avvocato|poliziotto|"
+                 r"(sotto casa|davanti)|lo trovo (sempre )?sotto casa|si fa trovare|ovunque (vado|io vada)|"
+                 r"localizzatore|gps (sotto|nella|attaccato))\b"),
+    ("bullismo", r"\b(bullismo|bulli|bullo|cyberbullismo|cyberbull\w*|bullizzat\w*|bullizza\w*)\b|"
+                 r"^(?!.*\b" + _PARTNER + r"\b)(?=.*\b(a scuola|in classe|compagn[ie] di (classe|scuola)|i compagni|"
+                 r"le compagne|all uscita|di (prima|seconda|terza)|(prima|seconda|terza) media|intervallo|ricreazione|"
+                 r"pulmino|scuolabus|prof)\b).*\b(picchi\w*|prend\w* in giro|insult\w*|lividi|deri\w*|esclud\w*|"
+                 r"chied\w* (i )?soldi|spinton\w*|minacci\w*)\b"),
+    ("truffa", r"\b(dicendo di essere|fingendosi|spacciandosi|si (e )?finto|si spacciava|truff\w*|raggir\w*|fregat\w*|finto (nipote|carabiniere|tecnico|avvocato|poliziotto|"
                r"funzionario)|finta (nipote|avvocata)|clonat\w*)\b"),
     ("furto", r"\b(furto|rubat\w*|rubano|mi ruba|ci ruba|ruba i|derubat\w*|scippat\w*|scippo|rapina\w*|rapinat\w*|ladri|ladro|"
               r"borseggi\w*|sono entrati in casa|svaligiat\w*)\b"),
     ("aggressione", r"\b(aggredit\w*|aggressione|picchiat\w*|pestat\w*|accoltellat\w*|ferit\w*|preso a "
                     r"(pugni|calci|botte))\b"),
+    ("altro", r"\b(incendi\w*|dato fuoco|dat\w* alle fiamme|bruciat\w* (la|il|le) (macchina|auto|porta|negozio|"
+              r"casa|cassetta)|minacce di morte|minacciat\w* di morte|usura|usurai\w*|strozzin\w*|pizzo|"
+              r"estorsion\w*|diffamat\w*|diffamazion\w*|calunni\w*|furto d identita|a mio nome|sparat\w*|"
+              r"vandal\w*|rigat\w* (la|l) (macchina|auto)|gomme (tagliate|bucate|squarciate)|pirata della strada|"
+              r"investit\w*( \w+){0,4} (scappat\w*|fuggit\w*|andat\w* via)|avvelenat\w*|omissione di soccorso)\b"),
 ]
 _EVENTS = [(name, re.compile(p)) for name, p in _EVENT_PATTERNS]
 
@@ -277,8 +302,7 @@ def _victim_by_rules(plain: str) -> Optional[str]:
 _PERSONAL = re.compile(r"\b(mi|me|mio|mia|miei|mie|io|ho|sono|ero|stata|stato|noi|ci|nostro|nostra|nostri|"
                        r"abbiamo|siamo)\b")
 _GENERAL_QUESTION = re.compile(r"^(come|cosa|che|chi|quando|quanto|quanti|dove|perche|qual|quale|quali|e vero|esiste|"
-                               r"esistono|c e|ci sono|vale|si puo|serve|in generale|cerco|vorrei sapere|"
-                               r"uomini|donne|il|la|le|lo|gli|i|l|un|una)\b")
+                               r"esistono|c e|ci sono|vale|si puo|serve|in generale|cerco|vorrei sapere)\b")
 
 
 def general_question(text: str) -> bool:

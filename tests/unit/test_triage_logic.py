@@ -153,3 +153,20 @@ def test_training_labels_use_the_label_guide_values():
     assert {label for _, label in pairs["event"]} <= set(triage.EVENTS) | {"none"}
     assert {label for _, label in pairs["victim"]} <= set(triage.VICTIMS) | {"none"}
     assert len(pairs["event"]) > 500
+
+
+@pytest.mark.parametrize("text,event", [
+    ("hanno dato fuoco al mio negozio stanotte", "altro"),
+    ("un usuraio vuole il triplo dei soldi che mi ha prestato", "altro"),
+    ("la mia amica è stata uccisa dal marito", "violenza_domestica"),
+    ("mi ha chiamato uno dicendo di essere un tecnico della luce e mia madre gli ha dato i soldi", "truffa"),
+    ("mi hanno fregato su internet con un finto annuncio", "phishing"),
+    ("devo pagare altrimenti mandano il video a tutti i miei contatti", "sextortion"),
+    ("a scuola i compagni di classe lo prendono in giro tutti i giorni", "bullismo"),
+    ("mio marito mi picchia e poi accompagna i bambini a scuola", "violenza_domestica"),
+    ("un gruppo di ragazzi ha insultato mio padre perché è marocchino", "discriminazione"),
+    ("il direttore mi tocca quando siamo soli in magazzino", "molestie_lavoro"),
+    ("ovunque vado lo trovo lì, al lavoro e sotto casa", "stalking"),
+])
+def test_more_kinds_of_story(text, event):
+    assert triage.classify_event(text) == event
