@@ -132,7 +132,8 @@ _OTHER_IS_VICTIM = re.compile(r"\b(mia|mio|una mia|un mio) \w+( \w+){0,6} (e sta
                               r"ricatta|hanno|ha)\b")
 _ME = re.compile(r"\b(mi (picchia|ha|hanno|minaccia|segue|perseguita|insulta|maltratta|molesta|umilia|controlla|"
                  r"tratta|alza|ricatta|tiene|toglie|ruba)|sono stat[oa] (\w+at[oa]|vittima)|ho subito|sono vittima|"
-                 r"io stess[oa]|ci hanno|il mio (conto|portafoglio|profilo|cellulare)|la mia (carta|macchina|auto|borsa|bici))\b|^(io|a me|sono io|proprio io|me|e successo a me|io stesso|"
+                 r"io stess[oa]|ci hanno|voglio (farla finita|morire|uccidermi|ammazzarmi)|non voglio piu vivere|mi voglio "
+                 r"(uccidere|ammazzare)|il mio (conto|portafoglio|profilo|cellulare)|la mia (carta|macchina|auto|borsa|bici))\b|^(io|a me|sono io|proprio io|me|e successo a me|io stesso|"
                  r"io stessa)$")
 _FEMALE_KIN = r"(sorella|sorellina|madre|mamma|amica|cugina|collega|vicina|zia|figlia|figlioccia|nipote|nonna|moglie|" \
               r"compagna|fidanzata|cognata|suocera|coinquilina|ragazza|bambina|ragazzina|figliola|studentessa|alunna)"
@@ -264,14 +265,23 @@ def age_of_victim(text: str) -> Optional[int]:
     return None
 
 
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero uno due tre quattro cinque sei sette otto nove dieci undici dodici tredici quattordici quindici sedici "
+    "diciassette diciotto diciannove venti".split())}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r") (anni|mesi)\b")
+
+
 def _ages(plain: str) -> Tuple[Optional[int], Optional[int]]:
-    """(the writer's age, the age of a person named before "di N anni" / "ha N anni"), when said."""
+    """(the writer's age, the age of a person named before "di N anni" / "ha N anni"), when said;
+    numbers in words count too ("un bambino di nove anni")."""
+    plain = _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(1)] + " " + m.group(2), plain)
     writer = _WRITER_AGE.search(plain) or re.search(r"\bsono (?:un|una|uno) \w+(?: \w+)? di " + _NUM + r" anni\b",
                                                     plain) or re.match(r"^(?:\w+ )?" + _NUM + r" anni\b", plain)
-    person = re.search(r"\b(figli[oa]|bambin[oa]|ragazz[oa]|ragazzin[oa]|nipot[ei]|nipotin[oa]|alunn[oa]|"
-                       r"fratell\w*|sorell\w*|padre|madre|mamma|papa|zi[oa]|vicin[oa]|nonn[oa]|suocer[oa]|"
+    rest = plain[:writer.start()] + plain[writer.end():] if writer else plain
+    person = re.search(r"\b(figli[oa]|bambin[oa]|ragazz[oa]|ragazzin[oa]|nipot[ei]|nipotin[oa]|alunn[oa]|studente|"
+                       r"studentessa|fratell\w*|sorell\w*|padre|madre|mamma|papa|zi[oa]|vicin[oa]|nonn[oa]|suocer[oa]|"
                        r"amic[oa]|cugin[oa]|signor[ea]?|uomo|donna)( \w+){0,3} (?:di|ha|che ha|con) " + _NUM + r" anni\b",
-                       plain)
+                       rest)
     return (int(writer.group(1)) if writer else None,
             int(person.group(person.lastindex)) if person else None)
 
@@ -279,6 +289,8 @@ def _ages(plain: str) -> Tuple[Optional[int], Optional[int]]:
 def _victim_by_rules(plain: str) -> Optional[str]:
     """High-precision cues only: ages said, disability, old age, a minor writing, a relative as the victim."""
     writer_age, person_age = _ages(plain)
+    if _KIN_AS_OBJECT.search(plain):  # "mio padre picchia mia madre": the relative is the victim
+        return "altra_persona"
     if person_age is not None and not _OFFENDER_KIN.search(plain):
         return "minore" if person_age < 18 else "anziano" if person_age >= 65 else "altra_persona"
     if writer_age is not None:
@@ -290,7 +302,7 @@ def _victim_by_rules(plain: str) -> Optional[str]:
         return "disabile"
     if _ELDERLY.search(plain) and not re.search(r"\bnonn[oa] (mi|ci)\b|\bsiamo i nonni\b", plain):
         return "anziano"
-    if writer_age is None and _MINOR_WORDS.search(plain):
+    if writer_age is None and (_MINOR_WORDS.search(plain) or re.search(r"\bminorenn[ei]\b", plain)):
         return "minore"
     if _OTHER.search(plain) and _OTHER_IS_VICTIM.search(plain):
         return "altra_persona"
@@ -299,6 +311,9 @@ def _victim_by_rules(plain: str) -> Optional[str]:
     return None
 
 
+_KIN_AS_OBJECT = re.compile(r"\b(picchia|picchiando|maltratta|minaccia|umilia|insulta|violenta|mena|segue|"
+                            r"perseguita|ricatta) (mia|mio) (madre|mamma|sorella|moglie|padre|papa|fratello|nonna|"
+                            r"nonno|zia|zio|cugina|cugino|amica|amico)\b")
 _PERSONAL = re.compile(r"\b(mi|me|mio|mia|miei|mie|io|ho|sono|ero|stata|stato|noi|ci|nostro|nostra|nostri|"
                        r"abbiamo|siamo)\b")
 _GENERAL_QUESTION = re.compile(r"^(come|cosa|che|chi|quando|quanto|quanti|dove|perche|qual|quale|quali|e vero|esiste|"
@@ -318,11 +333,11 @@ def classify_victim(text: str) -> Optional[str]:
     plain = normalise(text)
     if not plain or plain.startswith("/"):
         return None
+    if general_question(text):
+        return None
     found = _victim_by_rules(plain)
     if found:
         return found
-    if general_question(text):
-        return None
     label, confidence = learned("victim", text)
     if label and confidence >= LEARNED_VICTIM_THRESHOLD:
         return label

@@ -170,3 +170,15 @@ def test_training_labels_use_the_label_guide_values():
 ])
 def test_more_kinds_of_story(text, event):
     assert triage.classify_event(text) == event
+
+
+@pytest.mark.parametrize("text,victim", [
+    ("sono la mamma di un bambino di nove anni e a scuola lo picchiano", "minore"),   # age in words
+    ("ho 12 anni e mio padre picchia mia madre", "altra_persona"),                   # the relative is the victim
+    ("sono un uomo di 45 anni e mia moglie mi picchia", "io"),                        # the writer's age, adult
+    ("un mio alunno, minorenne, è ricattato con delle foto", "minore"),
+    ("voglio farla finita", "io"),
+    ("c'è una legge contro la discriminazione dei disabili?", None),                  # a general question
+])
+def test_more_victims(text, victim):
+    assert triage.classify_victim(text) == victim
