@@ -5,7 +5,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup train bench validate clean
+.PHONY: run test setup train bench validate clean audit
 
 run: train
 	@$(PY) scripts/run.py
@@ -25,6 +25,18 @@ validate: setup
 bench: train
 	@bash scripts/debian_tool.sh /usr/sbin/nginx nginx-light
 	@$(PY) scripts/bench.py
+
+# Known vulnerabilities of the locked packages (pip-audit in its own tool environment: it needs a
+# newer `packaging` than Rasa allows). --strict: a package that cannot be checked (no access to
+# the advisory service) fails the audit instead of passing silently. Not part of `make test`:
+# its answers change as advisories are published. Accepted findings: audit/accepted.txt.
+AUDIT_VENV := build/audit-venv
+AUDIT_REQUIREMENTS ?= requirements.lock
+audit:
+	@test -x $(AUDIT_VENV)/bin/pip-audit || { "$$(bash scripts/find_python.sh)" -m venv $(AUDIT_VENV) && \
+		$(AUDIT_VENV)/bin/pip install -q pip-audit; }
+	@$(AUDIT_VENV)/bin/pip-audit --requirement $(AUDIT_REQUIREMENTS) --no-deps --disable-pip --strict --progress-spinner off \
+		$$(grep -v '^\s*#' audit/accepted.txt | awk 'NF {print "--ignore-vuln " $$1}')
 
 clean:
 	rm -rf models build results var artifacts

@@ -1,5 +1,5 @@
 """A small learned back-up of the danger rules: character and word n-grams with a logistic regression,
-trained on ``data/danger/train.yml`` (hand-written, independent of the evaluation sets) plus, as examples
+trained on ``data/danger/*.yml`` (hand-written, independent of the evaluation sets) plus, as examples
 of "no immediate danger", every NLU training example of an intent other than `emergency`/`self_harm`
 (ordinary reports and questions, so that the model does not take every story of violence for danger).
 
@@ -19,7 +19,7 @@ import yaml
 from assistant.settings import PROJECT_ROOT
 from assistant.text import normalise
 
-TRAIN_FILE = PROJECT_ROOT / "data" / "danger" / "train.yml"
+DANGER_DIR = PROJECT_ROOT / "data" / "danger"
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 DANGER_INTENTS = {"emergency", "self_harm"}
 NOT_DANGER = "not"
@@ -50,8 +50,10 @@ def _model():
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline
 
-    with open(TRAIN_FILE, encoding="utf-8") as handle:
-        items = yaml.safe_load(handle)["messages"]
+    items = []
+    for path in sorted(DANGER_DIR.glob("*.yml")):
+        with open(path, encoding="utf-8") as handle:
+            items += yaml.safe_load(handle)["messages"]
     texts = [normalise(item["text"]) for item in items]
     labels = [item["kind"] if item["danger"] == "immediate" else NOT_DANGER for item in items]
     ordinary = [normalise(text) for text in _nlu_examples()]

@@ -50,15 +50,16 @@ _VIOLENT_GERUNDS = (r"picchiando|menando|colpendo|prendendo a (?:calci|pugni|sch
                     r"tirando (?:calci|pugni|schiaffi|sberle|oggetti|cose|roba|i capelli)|chiedendo aiuto|"
                     r"cercando di (?:entrare|saltare|aprire|sfondare|prendermi|prenderci|colpir\w*|strangolar\w*|"
                     r"ammazzar\w*|uccider\w*|portarmi via|portarla via|portarli via)|sbattendo (?:contro|la testa)|"
-                    r"minacciando (?:con|di)")
+                    r"minacciando (?:con|di)|battendo|bussando|martellando|alzando le mani|affilando|tappando|"
+                    r"cercando|aspettando|scendendo|puntando|sfregiando|accerchiando|circondando")
 _VIOLENT_PRESENT = (r"picchia|mena|colpisce|prende a (?:calci|pugni|schiaffi)|strangola|strozza|soffoca|aggredisce|"
                     r"minaccia|insegue|segue|tocca|violenta|sta addosso|fa male|tira addosso|spinge|trascina|urla|"
                     r"pugni|calci|schiaffi|botte|mazzate|legnate|bastonate|cinghiate|sberle")
-_PLACES = (r"qui|qua|di la|dietro la porta|alla porta|fuori dalla porta|fuori casa mia|qui fuori|la fuori|sotto casa|"
+_PLACES = (r"qui|qua|di la|davanti a me|accanto a me|dietro di me|vicino a me|di fianco a me|dietro la porta|alla porta|fuori dalla porta|fuori casa mia|qui fuori|la fuori|sotto casa|"
            r"in casa|dentro casa|davanti (?:a|al) (?:casa|portone|cancello)|sulle scale|nel palazzo|in cortile|"
            r"in giardino|nell altra stanza|in salotto|in cucina|in camera|al portone|al citofono|fuori dalla scuola|"
            r"giu con la macchina|giu in strada|qui sotto|in corridoio|nel corridoio|sul pianerottolo")
-_WEAPONS = (r"coltell\w*|pistol\w*|fucil\w*|lama|arma|armi|forbici|martell\w*|accetta|mannaia|spranga|bastone|"
+_WEAPONS = (r"coltell\w*|ascia|balestra|taglierin\w*|cutter|tirapugni|pugnale|rasoio|pistol\w*|fucil\w*|lama|arma|armi|forbici|martell\w*|accetta|mannaia|spranga|bastone|"
             r"mazza|cacciavite|machete|tagliacarte|bottiglia rotta|curtiello|cortello")
 _KILL = r"(?:uccid|ammazz|ammaz|sgozz|strangol|accoltell|sparar|bruciar|massacr|far fuori|fare fuori|accid)\w*"
 _SELF_VERBS = (r"farla finita|finirla|uccidermi|ammazzarmi|togliermi la vita|togliermi di mezzo|morire|suicidarmi|"
@@ -130,6 +131,37 @@ _PATTERNS: List[Tuple[str, bool, str]] = [
     (VIOLENCE, False, r"\baiutatem\w*\b"),
     (VIOLENCE, True, rf"\b(?:{_VIOLENT_PRESENT}) (?:\w+ ){{0,4}}con (?:il|un|la|una|l|lo) (?:{_WEAPONS})\b"),
     (VIOLENCE, True, rf"\b(?:tiene|tene|ha|tiene in mano) (?:o |il |un |lo |la )?(?:{_WEAPONS}) (?:in mano|mmano|a mano)\b"),
+    # vivid acts told in the present are happening now
+    (VIOLENCE, True, r"\bmi (?:tira per i capelli|tira i capelli|trascina|tiene ferm\w*|sta sopra|tappa la bocca|prende a "
+                     r"testate|stringe la gola|stringe gola|spacca la testa|sbatte a terra|butta a terra)\b|"
+                     r"\bstringe (?:la )?gola\b|\bla porta non regge\b|\b(?:e|ma) continua$|\be non smette$"),
+    (VIOLENCE, True, r"\b(?:sta|stanno) a (?:mena|picchia|mazzola|da botte)\w*"),
+    (VIOLENCE, True, r"\b(?:sono|siamo|mi sono|ci siamo) nascost\w*|\b(?:lui|lei|loro) (?:e |sono )?(?:qui|qua|di la|"
+                     r"fuori|sotto|dentro|in casa|dietro|accanto a me|davanti a me|dietro di me)\b"),
+    (VIOLENCE, True, r"\be appena (?:tornat\w*|rientrat\w*|entrat\w*|arrivat\w*|salit\w*|sces\w*)\b|"
+                     r"\bha appena (?:accoltellat\w*|picchiat\w*|colpit\w*|sparat\w*|aggredit\w*|investit\w*|spint\w*)"),
+    (VIOLENCE, True, r"\bnon (?:vuole andarsene|se ne va)\b|\bnon mi (?:fa|lascia) scendere\b|"
+                     r"\b(?:per )?venire a prendermi\b"),
+    (VIOLENCE, True, rf"\b(?:ha|tiene|cerca|prende|affila\w*|impugna|brandisce|agita|punta|ha preso|ha tirato fuori|"
+                     rf"tira fuori|ha in tasca|mi mostra|me l ha fatto vedere) (?:\w+ ){{0,3}}(?:{_WEAPONS})\b"),
+    (VIOLENCE, True, r"\b(?:mi|ci|la|lo) (?:ha|hanno) legat\w* (?:alla|al|a)\b|\b(?:mi|ci) (?:tiene|tengono) chius\w*"),
+    (VIOLENCE, True, r"\b(?:hitting|beating|choking|attacking|killing) me\b|\bhe is (?:here|coming|outside)\b|"
+                     r"\bil me frappe\b|\bme (?:pega|esta pegando)\b|\bma bate\b"),
+    (VIOLENCE, False, r"\bmi ha (?:appena )?(?:sbattut\w*|spint\w*|buttat\w* a terra|picchiat\w*|colpit\w*|preso a \w+|"
+                      r"dato un (?:calcio|pugno|schiaffo))"),
+    (VIOLENCE, False, r"\b(?:un )?(?:calcio|pugno|schiaffo)\b|\b(?:mi|ci) (?:aspetta|aspettano)\b|"
+                      r"\b(?:mi|ci) (?:cerca|cercano) (?:nel|per|in|dappertutto)\b"),
+    (SELF_HARM, True, r"\baddio\b|\bdite a (?:mia|mio) \w+ che (?:le|gli) voglio bene\b|\bultimo desiderio\b|"
+                      r"\bnon ci saro piu\b|\bnon ci sono piu tra poco\b|\b(?:scusate|perdonatemi) per tutto\b|"
+                      r"\bho (?:gia )?scritto (?:le|una|la) letter\w* (?:per|a)\b|\bme ne vado per sempre\b|\bper morire\b"),
+    (SELF_HARM, True, r"\b(?:ho|ha) (?:appena |gia )?(?:preso|ingoiato|inghiottito|bevuto|mandato giu) (?:\w+ ){0,4}"
+                      r"(?:veleno|candeggina|tutt\w* (?:le|i|il) (?:pillole|pastiglie|farmaci|medicine|compresse|gocce)|"
+                      r"tutto il (?:flacone|paracetamolo|tubetto)|troppe|una scatola)"),
+    (SELF_HARM, True, r"\b(?:le|li) prendo tutt[ei]\b|\bcorda al collo\b|\bcappio\b|\bho deciso (?:come|quando) farlo\b|"
+                      r"\b(?:oggi|stasera|stanotte) (?:finisco|finisce|la finisco|chiudo)\b|\bbutt\w* giu (?:da|dal|dalla)\b"),
+    (SELF_HARM, True, r"\b(?:sto|sono|salit\w*|salgo|vado) (?:su )?(?:sul|sulla|al|alla|in cima al|in cima alla) "
+                      r"(?:diga|viadotto|ponte|tetto|cornicione|terrazzo|binari|parapetto)\b|\b(?:treno|binari)\b.*\blo faccio\b"),
+    (SELF_HARM, True, r"\bmi sto (?:facendo male|facendo del male)\b|\b(?:tagliarmi|tagliandomi)\b"),
     # weak: only with a sign of "now" in the clause
     (VIOLENCE, False, rf"\b{_OBJ}(?:{_VIOLENT_PRESENT})\b"),
     (VIOLENCE, False, rf"\b(?:{_WEAPONS})\b"),
@@ -152,7 +184,7 @@ _PATTERNS: List[Tuple[str, bool, str]] = [
     (SELF_HARM, True, r"\bchius\w* in garage\b|\bmacchina accesa in garage\b"),
     (SELF_HARM, True, r"\bnon (?:intendo|voglio|riesco a) piu andare avanti\b|"
                       r"\bho (?:gia )?preso (?:la mia|le mie) decision\w* per (?:stanotte|questa notte|stasera|oggi)\b"),
-    (SELF_HARM, False, r"\bme ne vado per sempre\b|\bchiud\w* (?:questa storia|con tutto|con la vita)\b|"
+    (SELF_HARM, False, r"\bchiud\w* (?:questa storia|con tutto|con la vita)\b|"
                        r"\blo faccio davvero\b|\bnon ce la faccio piu\b|\bprendo (?:\w+ ){0,6}(?:medicinali|pillole|"
                        r"pastiglie|farmaci|psicofarmaci|sonniferi)\b"),
     (SELF_HARM, True, r"\b(?:la faccio|farla|la fo) finita\b"),
@@ -170,10 +202,18 @@ _COMPILED = [(kind, strong, re.compile(p)) for kind, strong, p in
 # Figures of speech that look like danger but are not ("mi ammazza questo lavoro", "sto morendo dal ridere").
 _FIGURATIVE = re.compile(r"\b(?:mi (?:uccide|ammazza) (?:questo|questa|il|la|lo) (?:lavoro|burocrazia|ansia|caldo|"
                          r"traffico|noia|attesa|fila|mal di testa)|(?:massacrando|ammazzando|uccidendo|massacra|ammazza) di (?:lavoro|"
-                         r"compiti|domande|telefonate|chiacchiere|straordinari)|e qui con me|sono qui con|morendo (?:dal|di|dalle) (?:ridere|fame|caldo|freddo|"
+                         r"compiti|domande|telefonate|chiacchiere|straordinari|gol|coccole|baci)|e qui con me|sono qui con|fuori dalla mia vita|"
+                         r"(?:mal di testa|tacchi|scarpe|gatto|cane|caldo|freddo|mutuo|lavoro|capo|prof|compiti|esame|"
+                         r"influenza|dieta|palestra|traffico|bollette|tasse)\w* (?:\w+ ){0,2}(?:uccid|ammazz|strangol|soffoc)\w*|"
+                         r"(?:il mutuo|le bollette|le tasse|i debiti) mi strangol\w*|"
+                         r"voglio morire (?:dalla|di|dal) (?:vergogna|ridere|noia|imbarazzo|caldo)|"
+                         r"(?:la faccio|farla|falla) finita con (?:il|la|lo|lui|lei|questa|questo|le|i|gli)\b|morendo (?:dal|di|dalle) (?:ridere|fame|caldo|freddo|"
                          r"sonno|noia|risate)|mi ammazzo (?:di|dalle) (?:lavoro|risate|fatica)|da morire\b)")
 
-_NEGATIONS = {"non", "nessuno", "nemmeno", "neanche", "neppure", "mica"}
+_NEGATIONS = {"non", "nn", "nessuno", "nemmeno", "neanche", "neppure", "mica"}
+# words between "se" and its verb ("se qualcuno ti punta…", "se mio marito mi picchia…")
+_SUBJECTS = {"qualcuno", "uno", "una", "un", "persona", "uomo", "donna", "mio", "mia", "marito", "moglie", "ex",
+             "compagno", "compagna", "fidanzato", "fidanzata", "padre", "madre", "lui", "lei"}
 _CLITICS = {"mi", "ti", "ci", "vi", "si", "lo", "la", "li", "le", "gli", "ne", "me", "te", "ce", "ve", "se",
             "lui", "lei", "io", "tu", "loro", "piu", "ancora", "c", "l"}
 _AUXILIARIES = {"e", "sono", "siamo", "sei", "sta", "stanno", "sto", "stiamo", "ha", "hanno", "ho", "abbiamo",
@@ -181,20 +221,26 @@ _AUXILIARIES = {"e", "sono", "siamo", "sei", "sta", "stanno", "sto", "stiamo", "
                 "c", "ce"}
 _NOW = re.compile(r"\b(?:adesso|ora|ora come ora|in questo momento|proprio ora|stasera|stanotte|"
                   r"in questo istante|mentre (?:ti |vi )?scrivo|appena (?:torna|rientra|arriva)|sta per|questa notte|questa sera|"
-                  r"poco fa|sto (?:camminando|tornando|andando|guidando|uscendo|scrivendo|rientrando))\b")
-_PAST = re.compile(r"\b(?:ieri|l altro ieri|altroieri|(?:anni|mesi|giorni|settimane|tempo|ore) fa|"
+                  r"poco fa|un attimo fa|(?:\d+|un paio di|due|tre|cinque|dieci|pochi) minuti fa|intanto|"
+                  r"sto (?:camminando|tornando|andando|guidando|uscendo|scrivendo|rientrando|correndo|scappando))\b")
+_PAST = re.compile(r"\b(?:ieri|l altro ieri|altroieri|(?:anni|mesi|giorni|settimane|tempo) fa|"
                    r"(?:la|lo|l|il) (?:settimana|mese|anno|estate|inverno|weekend) scors[oa]|scorso anno|"
                    r"da (?:piccola|piccolo|bambina|bambino|ragazza|ragazzo)|in passato|una volta|all epoca|"
                    r"quando (?:ero|eravamo|stavo|stavamo|vivevo|vivevamo|abitavo|era|avevo|ci frequentavamo)|"
                    r"(?:mi|ci|la|lo|li) (?:picchiava|minacciava|seguiva|chiudeva|teneva|menava|strangolava)|"
                    r"(?:e|e gia) success\w*|da (?:mesi|anni|settimane|tempo|un anno|un mese|giorni)|ogni giorno|tutti i giorni|"
-                   r"ogni sera|ogni notte|tutte le sere|tutte le notti|tante volte|molte volte|ogni tanto|piu volte|spesso|ogni volta|di solito|qualche volta|"
+                   r"ogni sera|ogni notte|tutte le sere|tutte le notti|quando (?:beve|torna|e ubriaco|si arrabbia|litighiamo)|tante volte|molte volte|ogni tanto|piu volte|spesso|ogni volta|di solito|qualche volta|"
+                   r"l altra (?:notte|sera)|(?:la scorsa|lo scorso|la notte di|a|la sera di) (?:primavera|estate|autunno|inverno|"
+                   r"pasqua|natale|capodanno|ferragosto)|una notte di|(?:mi|ci|la|lo|li) (?:aveva|avevano)|prima che|"
+                   r"(?:lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica) (?:scorso|scorsa|mi|ci|ha|e)|"
                    r"(?:a|in|lo scorso|nel mese di|a inizio|a fine) (?:gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|"
                    r"agosto|settembre|ottobre|novembre|dicembre))\b")
 _LEGAL_QUESTION = re.compile(r"\b(?:e reato|sono reati|cosa (?:succede|rischia|si rischia|prevede|dice la legge)|"
                              r"come funziona|si puo denunciare|posso denunciare|che pena|quale pena|quanti anni|"
                              r"la legge|il codice|cosa si intende|cos e|che cos e|come si capisce|come (?:faccio a )?capire|"
-                             r"una persona|qualcuno e)\b")
+                             r"una persona|qualcuno e|e tentato|e legale|e un problema|e credibile|e normale|e un reato|aggravante|"
+                             r"porto d armi|denunciato regolarmente|regolarmente denunciat\w*|teorica)\b")
+_REPEATS = re.compile(r"([a-z])\1{2,}")  # "quiii" -> "qui", "aiutooo" -> "aiuto"
 _CLAUSE_BREAK = re.compile(r"[.;:!?\n\r,()\"]+|\s(?:ma|pero|però|anche se|perche|perché)\s", re.I)
 
 
@@ -203,7 +249,7 @@ def _clauses(text: str) -> Iterator[Tuple[str, bool]]:
     pieces = _CLAUSE_BREAK.split(text or "")
     marks = _CLAUSE_BREAK.findall(text or "")
     for index, piece in enumerate(pieces):
-        plain = normalise(piece)
+        plain = _REPEATS.sub(r"\1", normalise(piece))
         if plain:
             mark = marks[index] if index < len(marks) else ""
             yield plain, "?" in mark
@@ -215,7 +261,7 @@ def _spans(words: List[str]) -> Tuple[List[Tuple[int, int]], List[Tuple[int, int
     for i, word in enumerate(words):
         if word == "se":
             j = i + 1
-            while j < len(words) and (words[j] in _CLITICS or words[j] in _NEGATIONS):
+            while j < len(words) and (words[j] in _CLITICS or words[j] in _NEGATIONS or words[j] in _SUBJECTS):
                 j += 1
             conditional.append((i, min(j + 1, len(words))))
         if word in _NEGATIONS:

@@ -1,7 +1,7 @@
 """The one configuration surface: every setting is an environment variable read here.
 
 Defaults give the embedded set-up (SQLite files under ``var/``, everything on localhost).
-The README lists each variable; ``endpoints.yml`` reads the tracker-store ones through
+The full list of variables is in docs/architecture.md ("Configuration"); ``endpoints.yml`` reads the tracker-store ones through
 ``${...}`` placeholders that the launcher fills from :func:`rasa_environment`.
 """
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Settings:
     audit_key: str = ""             # SV_AUDIT_KEY: HMAC key naming conversations in the audit log
     audit_retention_days: int = 365
     purge_interval_hours: int = 24
-    trusted_proxies: int = 0        # SV_TRUSTED_PROXIES: proxies in front of the console
+    trusted_proxies: int = 0        # SV_CONSOLE_TRUSTED_PROXIES: how many proxies stand in front of the console
     console_insecure_cookies: bool = False  # SV_CONSOLE_INSECURE_COOKIES=1: plain http on loopback only
 
     @property
@@ -80,7 +80,7 @@ def load(env: Optional[Mapping[str, str]] = None) -> Settings:
         audit_key=_env("SV_AUDIT_KEY", "", env),
         audit_retention_days=_int("SV_AUDIT_RETENTION_DAYS", 365, env),
         purge_interval_hours=_int("SV_PURGE_INTERVAL_HOURS", 24, env),
-        trusted_proxies=_int("SV_TRUSTED_PROXIES", 0, env),
+        trusted_proxies=_int("SV_CONSOLE_TRUSTED_PROXIES", 0, env),
         console_insecure_cookies=_env("SV_CONSOLE_INSECURE_COOKIES", "0", env) == "1",
     )
 
@@ -107,3 +107,34 @@ def rasa_environment(settings: Settings, env: Optional[Mapping[str, str]] = None
         "SV_REDIS_PORT": str(settings.redis_port),
         "SV_REDIS_DB": str(settings.redis_db),
     }
+
+
+# --- Exposure, identity and abuse limits (docs/security.md) ------------------------------------
+@dataclass(frozen=True)
+class Protection:
+    rest_token: str            # SV_REST_TOKEN: REST needs "Authorization: Bearer <token>" when set
+    actions_secret: str        # SV_ACTIONS_SECRET: header every action-server call must carry
+    cors_origins: str          # SV_CORS_ORIGINS: origins allowed by Rasa's CORS (never "*")
+    rate_per_address: int      # SV_RATE_PER_ADDRESS: REST requests a minute per client address (0: off)
+    rate_per_conversation: int  # SV_RATE_PER_CONVERSATION: messages a minute per conversation (0: off)
+    trusted_proxies: tuple     # SV_TRUSTED_PROXIES: proxies whose X-Real-IP is the client's address
+    max_metadata_bytes: int    # SV_MAX_METADATA_BYTES: largest REST `metadata` (JSON) accepted
+    webhook_dedup_seconds: int  # SV_WEBHOOK_DEDUP_SECONDS: how long a webhook id is remembered
+
+
+ACTIONS_SECRET_HEADER = "X-Sportello-Actions-Secret"
+
+
+def protection(env: Optional[Mapping[str, str]] = None) -> Protection:
+    s = load(env)
+    return Protection(
+        rest_token=_env("SV_REST_TOKEN", "", env),
+        actions_secret=_env("SV_ACTIONS_SECRET", "", env),
+        cors_origins=_env("SV_CORS_ORIGINS", f"http://{s.host}:{s.web_port}", env),
+        rate_per_address=_int("SV_RATE_PER_ADDRESS", 60, env),
+        rate_per_conversation=_int("SV_RATE_PER_CONVERSATION", 30, env),
+        trusted_proxies=tuple(p.strip() for p in _env("SV_TRUSTED_PROXIES", "127.0.0.1,::1", env).split(",")
+                              if p.strip()),
+        max_metadata_bytes=_int("SV_MAX_METADATA_BYTES", 1024, env),
+        webhook_dedup_seconds=_int("SV_WEBHOOK_DEDUP_SECONDS", 2 * 24 * 3600, env),
+    )

@@ -473,35 +473,60 @@ def _date(value: str) -> str:
     return "/".join(reversed(parts))
 
 
-def render_service(service: Dict, comune: str, fallback: str) -> str:
-    t = texts()["result"]
+def _where(service: Dict, comune: str, t: Dict) -> str:
+    """Coverage says who serves the comune; "il più vicino" only when distance decided."""
+    if service.get("copertura") == "comune":
+        return t["covers_comune"].format(comune=comune)
     if service.get("copertura") == "provincia":
-        where = t["province"]
-    elif service.get("distance_km") == 0:
-        where = t["same_comune"]
-    elif service.get("distance_km") is not None:
-        where = t["distance"].format(km=str(service["distance_km"]).replace(".", ","), comune=comune)
-    else:
-        where = ""
+        return t["province"]
+    km = service.get("distance_km")
+    if km is None:
+        return ""
+    nearest = service.get("piu_vicino")
+    if km == 0:
+        return t["nearest_same_comune"] if nearest else t["same_comune"]
+    return t["nearest_distance" if nearest else "distance"].format(km=str(km).replace(".", ","), comune=comune)
+
+
+def render_service(service: Dict, comune: str, fallback: str) -> str:
+    """One service card; a service with no way to reach it gets the fallback line instead of a card."""
+    t = texts()["result"]
+    if not service.get("reachable", True):
+        key = "unreachable_social" if service["tipo"] == m.ENTE_GESTORE else "unreachable"
+        return t[key].format(nome=service["nome"], comune=comune, fallback=fallback)
+    where = _where(service, comune, t)
     head = service["nome"] + (f" ({service['comune']}, {where})" if service.get("comune") and where
                               else f" ({where})" if where else "")
     lines = [head]
-    if service["tipo"] == m.CASA_RIFUGIO:
-        lines.append(t["shelter"])
-    elif service.get("indirizzo"):
-        lines.append(t["address"].format(indirizzo=service["indirizzo"]))
-    elif service["tipo"] != m.LINEA_NAZIONALE:
-        lines.append(t["address_missing"])
     phones = list(service.get("telefoni") or [])
     if service.get("telefono_h24"):
         phones.append(f"{service['telefono_h24']} (24 ore su 24)")
     if service.get("numero_verde"):
-        phones.append(f"{service['numero_verde']} (numero verde)")
+        verde = service["numero_verde"]
+        phones.append(verde if "verde" in verde else f"{verde} (numero verde)")
+    if service["tipo"] == m.CASA_RIFUGIO:
+        lines.append(t["shelter"])
+    elif service.get("indirizzo"):
+        lines.append(t["address"].format(indirizzo=service["indirizzo"]))
+    elif service["tipo"] != m.LINEA_NAZIONALE and phones:
+        lines.append(t["address_missing"])
     missing = t["phone_missing_social"] if service["tipo"] == m.ENTE_GESTORE else t["phone_missing"]
     lines.append(t["phone"].format(telefono=", ".join(phones)) if phones else missing.format(fallback=fallback))
+    if service.get("email"):
+        lines.append(t["email"].format(email=service["email"]))
+    if service.get("sito"):
+        lines.append(t["website"].format(sito=service["sito"]))
     if service.get("orari"):
         lines.append(t["hours"].format(orari=service["orari"]))
-    lines.append(t["source"].format(fonte=_source_name(service["fonte_url"]), data=_date(service["data_fonte"])))
+    fonte = _source_name(service["fonte_url"])
+    if service.get("verificato_il"):
+        lines.append(t["source_verified"].format(fonte=fonte, data=_date(service["verificato_il"])))
+    elif service.get("data_fonte"):
+        lines.append(t["source"].format(fonte=fonte, data=_date(service["data_fonte"])))
+    else:
+        lines.append(t["source_undated"].format(fonte=fonte))
+    if service.get("stale"):
+        lines.append(t["stale"])
     return "\n".join(lines)
 
 
@@ -527,14 +552,19 @@ def reply(istat: Optional[str], cosa: Optional[str], chi: Optional[str], genere:
     if istat:
         comune = d.comuni[istat].nome
         messages.append(t["header"].format(comune=comune))
+        stale_at = len(messages)
+        stale = False
         for tipo in plan.services:
             found = d.nearest(istat, tipo, limit=1 if tipo == m.ENTE_GESTORE else 2)
+            stale = stale or any(s["stale"] and s["reachable"] for s in found)
+            cards = "\n\n".join(render_service(s, comune, plan.phone_fallback) for s in found)
             if tipo == m.ENTE_GESTORE:
-                body = "\n\n".join(render_service(s, comune, plan.phone_fallback) for s in found) \
-                    or t["social_missing"].format(comune=comune)
-                messages.append(f"{t['social_title']}\n{body}")
-            elif found:
-                messages.append("\n\n".join(render_service(s, comune, plan.phone_fallback) for s in found))
+                messages.append(f"{t['social_title']}\n{cards or t['social_missing'].format(comune=comune)}")
+            else:
+                messages.append(cards or t["none_reachable"].format(fallback=plan.phone_fallback))
+        line = d.national(plan.phone_fallback) if stale else None
+        if line:  # data that may be out of date: the fitting regional or national line comes first
+            messages.insert(stale_at, t["stale_first"].format(numero=line["telefoni"][0], nome=line["nome"]))
     else:
         messages.append(t["header_national"])
     messages.append(_national_lines(plan.numbers))

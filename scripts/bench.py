@@ -7,7 +7,7 @@
    asyncio client on aiohttp, against our bot in two set-ups started side by side in one run:
    - single:     the default `make run` process (SQLite tracker store, in-memory lock store);
    - production: the tested production set-up (tests/replicas): 2 Rasa replicas behind Debian's
-                 nginx configured from deploy/nginx.conf, PostgreSQL tracker store and tables,
+                 nginx with the internal configuration of deploy/nginx.conf.template, PostgreSQL tracker store and tables,
                  Redis lock store, one action server.
    Both are started (one after the other, for the ready time), then measured in turn at each level,
    so that the shared machine's slower or faster spells affect both alike. Two load models:

@@ -1,28 +1,60 @@
 """The production set-up on loopback: one action server and Rasa replicas, behind Debian's nginx
-configured from `deploy/nginx.conf` (the deployed file, its `server rasa:5005` lines replaced by the
-replicas' ports). Used by the replicas test and by `make bench`, so both run the configuration that
-is deployed."""
+configured from `deploy/nginx.conf.template` (its internal configuration: the public one plus REST,
+the `server @RASA@` lines replaced by the replicas' ports). Used by the replicas test and by
+`make bench`, so both run the configuration that is deployed.
+
+    python scripts/lb.py render     # writes deploy/nginx.public.conf from the template
+"""
 from __future__ import annotations
 
-import re
+import secrets
 import subprocess
+import sys
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import run
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX = "/usr/sbin/nginx"
-SERVER_LINE = re.compile(r"^(\s*)server rasa:5005(.*);$", re.M)
+TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
+PUBLIC_CONF = ROOT / "deploy" / "nginx.public.conf"
+PROFILES = ("public", "internal")
+# Values of the deployed configuration (docker-compose: "rasa" resolves to every replica).
+DEPLOYED = {"RASA": ["rasa:5005"], "LISTEN": "80", "ACCESS_LOG": "/var/log/nginx/access.log",
+            "ERROR_LOG": "/var/log/nginx/error.log", "STATIC": "/usr/share/nginx/sportello/widget"}
+
+
+def render(profile: str, rasa: Optional[List[str]] = None, **values: str) -> str:
+    """The public or internal nginx configuration from the one template; `values` override the
+    deployed LISTEN, ACCESS_LOG, ERROR_LOG and STATIC (the widget's files)."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}")
+    values = {name: values.get(name) or value for name, value in DEPLOYED.items() if name != "RASA"}
+    out, keep = [], True
+    for line in TEMPLATE.read_text().splitlines():
+        marker = line.strip()
+        if marker in ("#@public", "#@internal"):
+            keep = marker == f"#@{profile}"
+            continue
+        if marker == "#@end":
+            keep = True
+            continue
+        if not keep:
+            continue
+        if "@RASA@" in line:
+            out.extend(line.replace("@RASA@", server) for server in (rasa or DEPLOYED["RASA"]))
+            continue
+        for name, value in values.items():
+            line = line.replace(f"@{name}@", value)
+        out.append(line)
+    header = f"# GENERATED from deploy/nginx.conf.template ({profile}) by `python scripts/lb.py render`: edit the template.\n"
+    return header + "\n".join(out) + "\n"
 
 
 def nginx_conf(tmp: Path, listen: int, replicas: List[int]) -> Path:
-    deployed = (ROOT / "deploy" / "nginx.conf").read_text()
-    if len(SERVER_LINE.findall(deployed)) != 2:
-        raise ValueError("deploy/nginx.conf: one 'server rasa:5005' line per upstream expected")
-    body = SERVER_LINE.sub(lambda m: "\n".join(f"{m.group(1)}server 127.0.0.1:{p}{m.group(2)};" for p in replicas),
-                           deployed)
-    body = body.replace("listen 80;", f"listen 127.0.0.1:{listen};")
+    body = render("internal", rasa=[f"127.0.0.1:{p}" for p in replicas], LISTEN=f"127.0.0.1:{listen}",
+                  STATIC=str(ROOT / "web" / "widget"))
     temp = "\n".join(f"    {kind}_temp_path {tmp}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     conf = tmp / "nginx.conf"
     conf.write_text(f"""worker_processes 1;
@@ -53,7 +85,11 @@ def start_replicas(env: Dict[str, str], tmp: Path, token: str,
                    replicas: int) -> Tuple[Dict[str, subprocess.Popen], List[int], int]:
     """The action server (on env's SV_ACTIONS_PORT), `replicas` Rasa servers on free ports (logs in
     tmp/rasaN/), and nginx in front when there is more than one. Returns the processes (stop them
-    with run.stop()), the replicas' ports and the port that clients use."""
+    with run.stop()), the replicas' ports and the port that clients use.
+
+    One shared action-server secret for every process; the per-conversation limit is off unless
+    `env` sets it, since these are load generators (the REST channel is internal)."""
+    env = {"SV_ACTIONS_SECRET": secrets.token_urlsafe(32), "SV_RATE_PER_CONVERSATION": "0", **env}
     procs = run.start(env_extra=env, log_dir=tmp, token=token, only=["actions"])
     ports = [run.free_port() for _ in range(replicas)]
     for n, port in enumerate(ports):
@@ -72,3 +108,11 @@ def wait_ready(procs: Dict[str, subprocess.Popen], ports: List[int], actions_por
     return all(run.wait_ready(f"http://127.0.0.1:{p}/webhooks/rest/", 300, alive) for p in ports) and \
         run.wait_ready(f"http://127.0.0.1:{actions_port}/health", 60, alive) and \
         run.wait_ready(f"http://127.0.0.1:{front}/webhooks/rest/", 30, alive)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["render"]:
+        print("usage: python scripts/lb.py render", file=sys.stderr)
+        sys.exit(2)
+    PUBLIC_CONF.write_text(render("public"))
+    print(f"wrote {PUBLIC_CONF.relative_to(ROOT)}")

@@ -1,6 +1,9 @@
 """Start the whole assistant on localhost: action server, Rasa server (REST + Socket.IO, HTTP API
 with a token) and the static demo page. Ctrl-C stops every child process.
 
+Secrets: the HTTP API token (SV_API_TOKEN) and the action server's shared secret (SV_ACTIONS_SECRET)
+are generated for the run when unset; both servers listen on SV_HOST only (docs/security.md).
+
 Used by `make run`; tests start the same processes through :func:`start`.
 """
 from __future__ import annotations
@@ -34,13 +37,19 @@ def child_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     return env
 
 
-def commands(s: settings_module.Settings, token: str) -> Dict[str, List[str]]:
+def commands(s: settings_module.Settings, token: str,
+             p: Optional[settings_module.Protection] = None) -> Dict[str, List[str]]:
+    p = p or settings_module.protection()
+    if not token:
+        raise SystemExit("the Rasa HTTP API needs a token (SV_API_TOKEN)")
+    cors = [origin for origin in p.cors_origins.replace(",", " ").split() if origin != "*"]
     return {
+        # rasa_sdk listens on SANIC_HOST (set by start() from SV_HOST) and checks SV_ACTIONS_SECRET
         "actions": [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                    "--port", str(s.actions_port)],
+                    "--port", str(s.actions_port), "--cors"],  # no origin: browsers never call it
         "rasa": [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
                  "--credentials", "credentials.yml", "--interface", s.host, "--port", str(s.rasa_port),
-                 "--enable-api", "--auth-token", token, "--cors", "*"],
+                 "--enable-api", "--auth-token", token, "--cors", *(cors or [""])],
         "console": [str(VENV_BIN / "python"), "-m", "assistant.console", "serve", "--port", str(s.console_port)],
         # retention: its own process, purging at start and then every SV_PURGE_INTERVAL_HOURS
         "purge": [str(VENV_BIN / "python"), "-m", "assistant.handoff", "purge", "--every", str(s.purge_interval_hours)],
@@ -82,8 +91,10 @@ def start(env_extra: Optional[Dict[str, str]] = None, log_dir: Optional[Path] = 
     env["SV_RASA_URL"] = f"http://{s.host}:{s.rasa_port}"
     if s.host in ("127.0.0.1", "localhost", "::1"):  # the console is served over plain http on loopback
         env.setdefault("SV_CONSOLE_INSECURE_COOKIES", "1")
+    env["SV_ACTIONS_SECRET"] = env.get("SV_ACTIONS_SECRET") or secrets.token_urlsafe(32)
+    env["SANIC_HOST"] = s.host  # the action server's address (rasa_sdk's default is every interface)
     procs: Dict[str, subprocess.Popen] = {}
-    for name, cmd in commands(s, token).items():
+    for name, cmd in commands(s, token, settings_module.protection(env)).items():
         if only and name not in only:
             continue
         out = open(log_dir / f"{name}.log", "ab") if log_dir else None
@@ -112,6 +123,7 @@ def main() -> int:
     generated = not os.environ.get("SV_API_TOKEN")
     token = os.environ.get("SV_API_TOKEN") or secrets.token_urlsafe(24)
     started = time.monotonic()
+    rest_note = "  (header Authorization: Bearer $SV_REST_TOKEN)" if settings_module.protection().rest_token else ""
     # Ctrl-C and SIGTERM stop everything, even when started from a shell that ignores SIGINT
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -124,7 +136,7 @@ def main() -> int:
             return 1
         print(f"""
 ==> Sportello Vittime is ready ({time.monotonic() - started:.0f} s)
-    Chat (REST):      POST {base}/webhooks/rest/webhook   {{"sender": "id", "message": "ciao"}}
+    Chat (REST):      POST {base}/webhooks/rest/webhook   {{"sender": "id", "message": "ciao"}}{rest_note}
     Socket.IO:        {base}/socket.io/
     Rasa HTTP API:    {base}/  (token{' generated for this run' if generated else ' from SV_API_TOKEN'}: {token})
     Action server:    http://{s.host}:{s.actions_port}/health

@@ -17,14 +17,12 @@ stage "held-out NLU test (intent accuracy must be >= 0.95)"
 stage "rasa test core on test stories (--fail-on-prediction-errors)"
 .venv/bin/rasa test core --model models/sportello.tar.gz --stories tests/stories --fail-on-prediction-errors --out results/core
 
-stage "browser for the widget tests (Debian chromium)"
+stage "browser for the widget tests (Debian chromium) and nginx (console behind a proxy, replicas)"
 bash scripts/debian_tool.sh /usr/bin/chromium chromium chromium-driver
+bash scripts/debian_tool.sh /usr/sbin/nginx nginx-light
 
 stage "conversation and browser tests against the real servers (HTTP, Socket.IO, Chromium)"
 .venv/bin/python -m pytest -q tests/conversation tests/browser
-
-stage "load balancer for the replicas test (Debian nginx)"
-bash scripts/debian_tool.sh /usr/sbin/nginx nginx-light
 
 stage "2 replicas behind nginx on PostgreSQL + Redis: 64 conversations x 20 turns, a replica killed, the database cut"
 .venv/bin/python -m pytest -q -s tests/replicas

@@ -6,6 +6,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -20,15 +21,24 @@ from tests.fakes import Recorder  # noqa: E402
 TELEGRAM_TOKEN = "123456:TEST-token"
 TELEGRAM_SECRET = "s3cr3t-webhook-token"
 TWILIO_SID, TWILIO_TOKEN, TWILIO_NUMBER = "AC" + "1" * 32, "twilio-auth-token", "whatsapp:+390000000000"
+REST_TOKEN = "rest-" + uuid.uuid4().hex  # the REST channel requires it, as in the deploy files
+ACTIONS_SECRET = "actions-" + uuid.uuid4().hex
+ID_PREFIXES = ("rest:", "tg:", "wa:", "web:")
 
 
 class Bot:
     def __init__(self, base: str, token: str, env: dict, log_dir: Path):
         self.base, self.token, self.env, self.log_dir = base, token, env, log_dir
 
-    def post(self, path: str, body, content_type="application/json", timeout=60):
+    @property
+    def auth(self) -> dict:
+        """The REST channel's token header."""
+        return {"Authorization": f"Bearer {self.env['SV_REST_TOKEN']}"}
+
+    def post(self, path: str, body, content_type="application/json", timeout=60, headers=None):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        req = urllib.request.Request(self.base + path, data=data, headers={"Content-Type": content_type})
+        headers = {"Content-Type": content_type, **self.auth, **(headers or {})}
+        req = urllib.request.Request(self.base + path, data=data, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=timeout) as resp:
                 return resp.status, resp.read()
@@ -49,7 +59,9 @@ class Bot:
         return "\n".join(out)
 
     def tracker(self, sender: str):
-        url = f"{self.base}/conversations/{sender}/tracker?token={self.token}"
+        """The stored conversation; a bare REST sender is stored as rest:<sender>."""
+        conversation = sender if sender.startswith(ID_PREFIXES) else f"rest:{sender}"
+        url = f"{self.base}/conversations/{urllib.parse.quote(conversation, safe='')}/tracker?token={self.token}"
         with urllib.request.urlopen(url, timeout=30) as resp:
             return json.loads(resp.read())
 
@@ -94,6 +106,7 @@ def bot(fake_telegram, fake_twilio):
         "SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
         "SV_DATABASE_URL": f"sqlite:///{tmp}/sportello.db",
         "SV_CONSOLE_PORT": str(run.free_port()),
+        "SV_REST_TOKEN": REST_TOKEN, "SV_ACTIONS_SECRET": ACTIONS_SECRET,
     }
     from assistant.directory import loader
     loader.load(env["SV_DATABASE_URL"])

@@ -7,7 +7,10 @@ bot per update and calls getMe each time) and always talks to api.telegram.org. 
 - makes no network call per update to verify the bot;
 - talks to a configurable Bot API base URL with one shared aiohttp session;
 - sends buttons as inline keyboards and turns button presses (callback queries) into messages;
-- knows /start, /aiuto and /esci (ends the conversation and explains how to delete the chat).
+- knows /start, /aiuto and /esci (ends the conversation and explains how to delete the chat);
+- stores the conversation as `tg:<chat id>` (assistant/identity.py) and sends only to `tg:`
+  conversations, answers private chats only (groups and channels are ignored), drops replayed
+  updates (same `update_id`, assistant/channels/dedup.py) and limits messages per conversation.
 
 Register the webhook:  python -m assistant.channels.telegram set-webhook --url https://HOST/webhooks/telegram/webhook
 """
@@ -29,7 +32,9 @@ from sanic.request import Request
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.telegram import TelegramInput
 
-from assistant import settings
+from assistant import identity, settings
+from assistant.channels import limits
+from assistant.channels.dedup import Dedup
 from assistant.channels.guard import guarded
 from assistant.text import clean_user_text
 
@@ -82,18 +87,32 @@ class TelegramBotOutput(OutputChannel):
     def __init__(self, api: BotApi) -> None:
         self.api = api
 
+    @staticmethod
+    def chat(recipient_id: Text) -> str:
+        """The chat of a `tg:` conversation; any other id is refused (ForeignConversation)."""
+        return identity.address("telegram", recipient_id)
+
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        chat = self.chat(recipient_id)
         for part in text.strip().split("\n\n"):
-            await self.api.call("sendMessage", {"chat_id": recipient_id, "text": part})
+            await self.api.call("sendMessage", {"chat_id": chat, "text": part})
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
                                      **kwargs: Any) -> None:
         keyboard = [[{"text": str(b.get("title", ""))[:64], "callback_data": button_data(b)}] for b in buttons]
-        await self.api.call("sendMessage", {"chat_id": recipient_id, "text": text,
+        await self.api.call("sendMessage", {"chat_id": self.chat(recipient_id), "text": text,
                                             "reply_markup": {"inline_keyboard": keyboard}})
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
-        await self.api.call("sendPhoto", {"chat_id": recipient_id, "photo": image})
+        await self.api.call("sendPhoto", {"chat_id": self.chat(recipient_id), "photo": image})
+
+
+def _private_chat(chat: Any) -> Optional[int]:
+    """The id of a private chat (a person talking to the bot); None for groups, channels, forgeries."""
+    if not isinstance(chat, dict) or chat.get("type") != "private":
+        return None
+    chat_id = chat.get("id")
+    return chat_id if isinstance(chat_id, int) and not isinstance(chat_id, bool) else None
 
 
 class SafeTelegramInput(TelegramInput):
@@ -131,12 +150,12 @@ class SafeTelegramInput(TelegramInput):
             return None
         callback = update.get("callback_query")
         if isinstance(callback, dict):
-            chat = ((callback.get("message") or {}).get("chat") or {}).get("id")
+            chat = _private_chat((callback.get("message") or {}).get("chat"))
             return {"chat": chat, "text": str(callback.get("data") or ""), "callback_id": callback.get("id")}
         message = update.get("message")
         if not isinstance(message, dict):
             return None  # edited messages, channel posts, ...: ignored
-        chat = (message.get("chat") or {}).get("id")
+        chat = _private_chat(message.get("chat"))
         text = message.get("text")
         if not isinstance(text, str):
             text = ""  # a photo, a sticker, a voice note: answered as an empty message
@@ -151,6 +170,8 @@ class SafeTelegramInput(TelegramInput):
         on_new_message = guarded(on_new_message)  # never silence
         webhook = Blueprint("telegram_webhook", __name__)
         out_channel = self.get_output_channel()
+        dedup = Dedup.from_settings()
+        limit = limits.shared()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request):
@@ -169,11 +190,20 @@ class SafeTelegramInput(TelegramInput):
             parsed = self.to_message(update)
             if not parsed or parsed["chat"] is None:
                 return response.json({"status": "ignored"})
+            update_id = update.get("update_id")
+            if not isinstance(update_id, int) or not await dedup.first_time(f"tg:update:{update_id}"):
+                return response.json({"status": "ignored"})  # a replay (or no id to tell one)
             if parsed["callback_id"]:
                 await self.api.call("answerCallbackQuery", {"callback_query_id": parsed["callback_id"]})
+            conversation = identity.conversation_id(self.name(), parsed["chat"])
+            allowed, tell = limit.conversation_allowed(conversation)
+            if not allowed:
+                if tell:
+                    await out_channel.send_text_message(conversation, limits.SLOW_DOWN)
+                return response.json({"status": "limited"})  # 200: Telegram must not retry it
             text = parsed["text"] if parsed["callback_id"] or parsed["text"].startswith("/") \
                 else clean_user_text(parsed["text"], self.max_message_chars)
-            await on_new_message(UserMessage(text or "/empty_message", out_channel, str(parsed["chat"]),
+            await on_new_message(UserMessage(text or "/empty_message", out_channel, conversation,
                                              input_channel=self.name(), metadata=None))
             return response.json({"status": "ok"})
 

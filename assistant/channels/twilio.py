@@ -6,7 +6,11 @@ Subclass of Rasa's Twilio channel that:
 - sends buttons as numbered options; a reply made of just that number is the button's payload
   (the options are read back from the tracker store, so this works across replicas);
 - answers media-only or empty messages kindly instead of ignoring them;
-- sends through a configurable Twilio REST API base URL with one shared aiohttp session.
+- sends through a configurable Twilio REST API base URL with one shared aiohttp session;
+- stores the conversation as `wa:<From>` (assistant/identity.py) and sends only to `wa:`
+  conversations, drops replayed calls (same `MessageSid`, assistant/channels/dedup.py), limits
+  messages per conversation, and refuses to start without its public URL (`TWILIO_WEBHOOK_URL`:
+  the signature covers it, and the URL a proxy passes on is not the one Twilio signed).
 """
 from __future__ import annotations
 
@@ -24,7 +28,9 @@ from twilio.request_validator import RequestValidator
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.twilio import TwilioInput
 
-from assistant import settings
+from assistant import identity, settings
+from assistant.channels import limits
+from assistant.channels.dedup import Dedup
 from assistant.channels.guard import guarded
 from assistant.text import clean_user_text
 
@@ -34,6 +40,7 @@ MEDIA_MESSAGE = "/media_message"
 EXIT_CHAT = "/exit_chat"
 EXIT_WORDS = {"esci", "stop chat", "cancella chat"}
 OPTION_PROMPT = "Rispondi con il numero della scelta."
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 def numbered(text: str, buttons: List[Dict[str, Any]]) -> str:
@@ -80,11 +87,11 @@ class WhatsAppOutput(OutputChannel):
         self.api = api
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self.api.send(recipient_id, text)
+        await self.api.send(identity.address("twilio", recipient_id), text)
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
                                      **kwargs: Any) -> None:
-        await self.api.send(recipient_id, numbered(text, buttons))
+        await self.api.send(identity.address("twilio", recipient_id), numbered(text, buttons))
 
 
 class SafeTwilioInput(TwilioInput):
@@ -105,6 +112,9 @@ class SafeTwilioInput(TwilioInput):
         self.api = TwilioApi(account_sid or "", auth_token or "", twilio_number or "", api_url or DEFAULT_API_URL)
         self.validator = RequestValidator(auth_token or "")
         self.max_message_chars = settings.load().max_message_chars
+        if self.enabled and not self.webhook_url:
+            raise SystemExit("TWILIO_WEBHOOK_URL is required with the WhatsApp channel: the public https URL "
+                             "of /webhooks/twilio/webhook that Twilio calls (and signs)")
 
     @property
     def enabled(self) -> bool:
@@ -120,8 +130,7 @@ class SafeTwilioInput(TwilioInput):
 
     def authorised(self, request: Request, form: Dict[str, str]) -> bool:
         signature = request.headers.get("X-Twilio-Signature", "")
-        url = self.webhook_url or request.url  # the public URL Twilio signed, when behind a proxy
-        return bool(signature) and self.validator.validate(url, form, signature)
+        return bool(signature) and self.validator.validate(self.webhook_url, form, signature)
 
     async def _last_buttons(self, request: Request, sender: str) -> List[Dict[str, Any]]:
         agent = getattr(request.app.ctx, "agent", None)
@@ -139,6 +148,8 @@ class SafeTwilioInput(TwilioInput):
         on_new_message = guarded(on_new_message)  # never silence
         webhook = Blueprint("twilio_webhook", __name__)
         out_channel = self.get_output_channel()
+        dedup = Dedup.from_settings()
+        limit = limits.shared()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request):
@@ -151,9 +162,17 @@ class SafeTwilioInput(TwilioInput):
             form = self.form(request)
             if not self.authorised(request, form):
                 return response.json({"error": "forbidden"}, status=403)
-            sender = form.get("From")
-            if not sender:
+            if not form.get("From"):
                 return response.json({"error": "missing From"}, status=400)
+            message_sid = form.get("MessageSid") or ""
+            if not message_sid or not await dedup.first_time(f"wa:sid:{message_sid}"):
+                return response.text(EMPTY_TWIML, content_type="text/xml")  # a replay: answered once
+            sender = identity.conversation_id(self.name(), form["From"])
+            allowed, tell = limit.conversation_allowed(sender)
+            if not allowed:
+                if tell:
+                    await out_channel.send_text_message(sender, limits.SLOW_DOWN)
+                return response.text(EMPTY_TWIML, content_type="text/xml")
             body = form.get("Body") or ""
             media = (form.get("NumMedia") or "0").isdigit() and int(form.get("NumMedia") or 0) > 0
             if media and not body.strip():
@@ -167,7 +186,6 @@ class SafeTwilioInput(TwilioInput):
                     text = picked
             await on_new_message(UserMessage(text, out_channel, sender, input_channel=self.name(), metadata=None))
             # Replies go through the REST API; an empty TwiML answer tells Twilio nothing else is due.
-            return response.text('<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
-                                 content_type="text/xml")
+            return response.text(EMPTY_TWIML, content_type="text/xml")
 
         return webhook

@@ -24,7 +24,7 @@ def main(argv=None) -> int:
     p_serve.add_argument("--port", type=int)
     p_op = sub.add_parser("create-operator")
     p_op.add_argument("username")
-    p_op.add_argument("--role", default="operator", choices=["operator", "supervisor"])
+    p_op.add_argument("--role", default="operator", choices=["operator", "supervisor", "editor"])
     args = parser.parse_args(argv)
     s = settings.load()
 

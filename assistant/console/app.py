@@ -114,7 +114,8 @@ def create_app(url: Optional[str] = None, rasa: Optional[service.RasaApi] = None
             return {"sid": row.id, "csrf": row.csrf, "operator_id": op.id, "username": op.username,
                     "role": op.role, "enrolled": bool(op.totp_confirmed)}
 
-    def login_required(role: Optional[str] = None, csrf: bool = False):
+    def login_required(role: Optional[str] = None, csrf: bool = False, roles: tuple = hm.CASE_ROLES):
+        """`role`: only that role; otherwise any of `roles` (by default the roles that handle requests)."""
         def decorator(handler):
             @wraps(handler)
             async def wrapped(request: Request, *args, **kwargs):
@@ -123,7 +124,7 @@ def create_app(url: Optional[str] = None, rasa: Optional[service.RasaApi] = None
                     if request.method == "GET":
                         return response.redirect("/login")
                     return response.text("Accesso richiesto", status=401)
-                if role and user["role"] != role:
+                if (role and user["role"] != role) or (not role and user["role"] not in roles):
                     return response.text("Non autorizzato", status=403)
                 if csrf and not hmac.compare_digest(str(request.form.get("csrf", "")), user["csrf"]):
                     return response.text("Richiesta non valida (token CSRF)", status=403)
@@ -219,12 +220,12 @@ def create_app(url: Optional[str] = None, rasa: Optional[service.RasaApi] = None
             return code_page(user, 401, "Codice non valido. Controlla l'ora del telefono e riprova.")
         auth.clear_failures(keys, url)
         service.audit(user["username"], "login" if user["enrolled"] else "login_attiva_codice", "console", url=url)
-        resp = response.redirect("/coda", status=303)
+        resp = response.redirect("/elenco" if user["role"] == hm.EDITOR else "/coda", status=303)
         auth.set_cookie(resp, COOKIE, token, insecure)
         return resp
 
     @app.post("/logout")
-    @login_required(csrf=True)
+    @login_required(csrf=True, roles=hm.ROLES)
     async def logout(request: Request):
         with db.session_scope(url) as session:
             row = session.get(hm.ConsoleSession, request.ctx.user["sid"])
@@ -239,9 +240,9 @@ def create_app(url: Optional[str] = None, rasa: Optional[service.RasaApi] = None
         return user["role"] == hm.SUPERVISOR or (assignee_id is not None and assignee_id == user["operator_id"])
 
     @app.get("/")
-    @login_required()
+    @login_required(roles=hm.ROLES)
     async def home(request: Request):
-        return response.redirect("/coda")
+        return response.redirect("/elenco" if request.ctx.user["role"] == hm.EDITOR else "/coda")
 
     @app.get("/coda")
     @login_required()
@@ -488,5 +489,7 @@ def create_app(url: Optional[str] = None, rasa: Optional[service.RasaApi] = None
         audit(request, "azzera_codice", f"operatore {username}")
         return response.redirect("/operatori", status=303)
 
+    from assistant.console import directory_views  # the services directory pages (/elenco)
+    directory_views.register(app, url, login_required, render)
     app.static("/static", str(HERE / "static"), name="console_static")
     return app

@@ -1,7 +1,7 @@
 """SQLAlchemy 1.4 models of the services directory."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
@@ -67,6 +67,14 @@ class Service(Base):
     fonte_url = Column(Text, nullable=False)
     fonte_data = Column(Text, nullable=False)  # as written in the source list
     data_fonte = Column(String(10))  # newest date found in fonte_data (YYYY, YYYY-MM or YYYY-MM-DD)
+    # Maintenance (console): who checked the entry and when; a closed entry is kept but never shown.
+    verificato_il = Column(DateTime)
+    verificato_da = Column(String(80))
+    chiuso_il = Column(DateTime)
+    chiuso_da = Column(String(80))
+    chiuso_motivo = Column(Text)
+    aggiornato_il = Column(DateTime)
+    aggiornato_da = Column(String(80))
 
     comune = relationship(Comune)
     coverage = relationship("Coverage", back_populates="service", cascade="all, delete-orphan")
@@ -74,6 +82,21 @@ class Service(Base):
     @property
     def phone_list(self) -> list:
         return [p for p in (self.telefoni or "").split("|") if p]
+
+    @property
+    def chiuso(self) -> bool:
+        return bool(self.chiuso_motivo)
+
+    @property
+    def shown(self) -> bool:
+        """Active (not "in attivazione") and not closed by a maintainer."""
+        return bool(self.attivo) and not self.chiuso
+
+    @property
+    def reachable(self) -> bool:
+        """At least one way to reach the service (a shelter's address never counts: it is not stored)."""
+        return bool(self.telefoni or self.telefono_h24 or self.numero_verde or self.email or self.sito
+                    or (self.indirizzo and self.tipo != CASA_RIFUGIO))
 
 
 class Coverage(Base):

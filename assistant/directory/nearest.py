@@ -1,8 +1,16 @@
-"""The services that serve a comune: coverage first, then distance (haversine on comune coordinates)."""
+"""The services that serve a comune: coverage first (a source says which comuni a service serves),
+distance only where nothing is known (haversine on comune coordinates).
+
+The directory is held in memory for fast look-ups and reloaded when it changes: every edit bumps a
+version row (`directory_meta.version`), read at most once every `SV_DIRECTORY_CHECK_SECONDS` (default 2),
+so the action server shows an edit made by the console process without a restart."""
 from __future__ import annotations
 
+import datetime as dt
 import math
-from functools import lru_cache
+import os
+import threading
+import time
 from typing import Dict, List, Optional
 
 from sqlalchemy import select
@@ -11,6 +19,8 @@ from sqlalchemy.orm import selectinload
 from assistant import db
 from assistant.directory import models as m
 
+DEFAULT_STALE_MONTHS = 24
+
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     r = 6371.0088
@@ -18,6 +28,30 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(math.sqrt(a))
+
+
+def stale_months() -> int:
+    raw = os.environ.get("SV_STALE_MONTHS", "")
+    return int(raw) if raw.strip().isdigit() else DEFAULT_STALE_MONTHS
+
+
+def source_day(data_fonte: Optional[str]) -> Optional[dt.date]:
+    """The earliest day a source date can mean ("2023" -> 1 Jan 2023): the conservative reading."""
+    if not data_fonte:
+        return None
+    parts = [int(p) for p in data_fonte.split("-")]
+    return dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return dt.date(year, month + 1, min(day.day, 28))
+
+
+def is_stale(service: m.Service, today: Optional[dt.date] = None) -> bool:
+    """Not verified, and no readable source date, for more than SV_STALE_MONTHS."""
+    ref = service.verificato_il.date() if service.verificato_il else source_day(service.data_fonte)
+    return ref is None or ref < months_before(today or dt.date.today(), stale_months())
 
 
 def _public(service: m.Service) -> Dict:
@@ -31,6 +65,8 @@ def _public(service: m.Service) -> Dict:
         "numero_verde": service.numero_verde, "email": service.email, "sito": service.sito,
         "orari": service.orari, "note": service.note, "fonte_url": service.fonte_url,
         "fonte_data": service.fonte_data, "data_fonte": service.data_fonte,
+        "verificato_il": service.verificato_il.strftime("%Y-%m-%d") if service.verificato_il else None,
+        "stale": is_stale(service), "reachable": service.reachable,
         "phone_known": bool(service.phone_list or service.telefono_h24 or service.numero_verde),
     }
 
@@ -38,9 +74,10 @@ def _public(service: m.Service) -> Dict:
 class Directory:
     """Services and coverage held in memory (a few hundred rows) for fast look-ups."""
 
-    def __init__(self, comuni: Dict[str, m.Comune], services: List[m.Service]):
+    def __init__(self, comuni: Dict[str, m.Comune], services: List[m.Service], version: str = ""):
         self.comuni = comuni
         self.services = services
+        self.version = version
         self.by_comune: Dict[str, List[m.Service]] = {}
         self.by_province: Dict[str, List[m.Service]] = {}
         for service in services:
@@ -53,53 +90,94 @@ class Directory:
     def national(self, number: str) -> Optional[Dict]:
         digits = "".join(ch for ch in number if ch.isdigit())
         for s in self.services:
-            if s.id == f"N-{digits}":
+            if s.id == f"N-{digits}":  # a national line is always given (it cannot be closed)
                 return _public(s)
         return None
 
-    def nearest(self, istat: str, tipo: str, limit: int = 2) -> List[Dict]:
-        """Services of `tipo` for the comune: those that cover it (comune, then province), then the
-        nearest by distance. Each result has `copertura` and `distance_km` (None when unknown)."""
+    def covering(self, istat: str, tipo: str) -> List[m.Service]:
+        """Shown services of `tipo` that a source says serve the comune (the comune first, then its province)."""
         here = self.comuni[istat]
-        out: List[Dict] = []
-        seen = set()
+        out: List[m.Service] = []
+        for service in self.by_comune.get(istat, []) + self.by_province.get(here.provincia, []):
+            if service.tipo == tipo and service.shown and service not in out:
+                out.append(service)
+        return out
 
-        def add(service: m.Service, copertura: str) -> None:
-            if service.id in seen or service.tipo != tipo or not service.attivo or not service.data_fonte:
-                return  # a service is shown only with the date of its source
-            seen.add(service.id)
-            item = _public(service)
-            item["copertura"] = copertura
+    def nearest(self, istat: str, tipo: str, limit: int = 2) -> List[Dict]:
+        """Services of `tipo` for the comune. Where a source says which services cover it, those and only
+        those (`copertura` "comune" or "provincia", reachable or not: the caller names the fallback line
+        for one without contacts). Otherwise the nearest reachable ones by distance (`copertura`
+        "distanza", the first with `piu_vicino`). Social-service bodies only ever by coverage."""
+        here = self.comuni[istat]
+
+        def item(service: m.Service, copertura: str) -> Dict:
+            out = _public(service)
+            out["copertura"] = copertura
             place = service.comune
-            item["distance_km"] = round(haversine_km(here.lat, here.lon, place.lat, place.lon), 1) if place else None
-            out.append(item)
+            out["distance_km"] = round(haversine_km(here.lat, here.lon, place.lat, place.lon), 1) if place else None
+            return out
 
-        for service in self.by_comune.get(istat, []):
-            add(service, "comune")
-        for service in self.by_province.get(here.provincia, []):
-            add(service, "provincia")
-        if tipo == m.ENTE_GESTORE:
-            # Only a sourced coverage row says which ente serves a comune; distance would be a guess.
-            return out[:limit]
-        located = [s for s in self.services
-                   if s.tipo == tipo and s.attivo and s.comune and s.data_fonte and s.id not in seen]
+        local = {s.id for s in self.by_comune.get(istat, [])}
+        covering = [item(s, "comune" if s.id in local else "provincia") for s in self.covering(istat, tipo)]
+        if covering or tipo == m.ENTE_GESTORE:
+            # Coverage wins over distance; for social services distance would be a guess.
+            return covering[:limit]
+        located = [s for s in self.services if s.tipo == tipo and s.shown and s.comune]
         located.sort(key=lambda s: haversine_km(here.lat, here.lon, s.comune.lat, s.comune.lon))
-        for service in located:
-            if len(out) >= limit:
-                break
-            add(service, "distanza")
-        return out[:limit]
+        out = [item(s, "distanza") for s in located if s.reachable][:limit]
+        if out and located[0].reachable:  # "il più vicino" only when it truly is the nearest one
+            out[0]["piu_vicino"] = True
+        return out
 
 
-@lru_cache(maxsize=None)
-def directory(url: Optional[str] = None) -> Directory:
+def current_version(url: Optional[str] = None) -> str:
     with db.session_scope(url) as session:
+        row = session.get(m.Meta, "version")
+        return row.value if row else ""
+
+
+def _load(url: Optional[str]) -> Directory:
+    with db.session_scope(url) as session:
+        version = session.get(m.Meta, "version")
+        version = version.value if version else ""
         comuni = {c.istat: c for c in session.execute(select(m.Comune)).scalars()}
         services = list(session.execute(
             select(m.Service).options(selectinload(m.Service.coverage), selectinload(m.Service.comune))
         ).scalars())
         session.expunge_all()
-    return Directory(comuni, services)
+    return Directory(comuni, services, version)
+
+
+class _Cached:
+    def __init__(self, value: Directory, checked: float):
+        self.value, self.checked = value, checked
+
+
+_cache: Dict[Optional[str], _Cached] = {}
+_lock = threading.Lock()
+
+
+def check_seconds() -> float:
+    try:
+        return float(os.environ.get("SV_DIRECTORY_CHECK_SECONDS", "2"))
+    except ValueError:
+        return 2.0
+
+
+def directory(url: Optional[str] = None) -> Directory:
+    """The directory in memory; its version row is read at most every check_seconds() (one small query)
+    and the whole directory reloaded only when the version changed."""
+    with _lock:
+        entry = _cache.get(url)
+        moment = time.monotonic()
+        if entry is not None and moment - entry.checked < check_seconds():
+            return entry.value
+        if entry is not None and current_version(url) == entry.value.version:
+            entry.checked = moment
+            return entry.value
+        fresh = _load(url)
+        _cache[url] = _Cached(fresh, moment)
+        return fresh
 
 
 def nearest(istat: str, tipo: str, limit: int = 2, url: Optional[str] = None) -> List[Dict]:

@@ -12,8 +12,9 @@ from assistant.directory.models import Base
 
 OPEN, IN_PROGRESS, CLOSED = "open", "in_progress", "closed"
 STATUSES = (OPEN, IN_PROGRESS, CLOSED)
-OPERATOR, SUPERVISOR = "operator", "supervisor"
-ROLES = (OPERATOR, SUPERVISOR)
+OPERATOR, SUPERVISOR, EDITOR = "operator", "supervisor", "editor"
+ROLES = (OPERATOR, SUPERVISOR, EDITOR)
+CASE_ROLES = (OPERATOR, SUPERVISOR)  # an editor keeps the services directory and never sees requests
 
 
 def now() -> dt.datetime:

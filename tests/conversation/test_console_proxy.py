@@ -54,7 +54,7 @@ def behind_nginx():
     if not Path(NGINX).exists():
         pytest.fail(f"{NGINX} missing: bash scripts/debian_tool.sh {NGINX} nginx-light")
     tmp = Path(tempfile.mkdtemp(prefix="sv-console-proxy-"))
-    procs, port, env = _console(tmp, {"SV_TRUSTED_PROXIES": "1", "SV_CONSOLE_INSECURE_COOKIES": "1"})
+    procs, port, env = _console(tmp, {"SV_CONSOLE_TRUSTED_PROXIES": "1", "SV_CONSOLE_INSECURE_COOKIES": "1"})
     front = run.free_port()
     temp = "\n".join(f"    {k}_temp_path {tmp}/{k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     (tmp / "nginx.conf").write_text(f"""worker_processes 1;

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from assistant.handoff import models as hm
 
 
-def stored_events(bot, sender):
+def stored_events(bot, conversation_id):
     engine = sa.create_engine(bot.env["SV_TRACKER_URL"])
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT type_name, data FROM events WHERE sender_id = :s"), {"s": sender}).all()
+        rows = conn.execute(sa.text("SELECT type_name, data FROM events WHERE sender_id = :s"), {"s": conversation_id}).all()
     engine.dispose()
     return rows
 
@@ -20,7 +20,7 @@ def stored_events(bot, sender):
 def handoffs_of(bot, sender):
     engine = sa.create_engine(bot.db_url)
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(hm.Handoff.id).where(hm.Handoff.conversation_id == sender)).all()
+        rows = conn.execute(sa.select(hm.Handoff.id).where(hm.Handoff.conversation_id == f"rest:{sender}")).all()
     engine.dispose()
     return rows
 
@@ -32,18 +32,18 @@ def test_exit_erases_every_event_and_the_handoff(bot):
     bot.texts(sender, "sì")
     done = bot.texts(sender, '/inform_contact{"handoff_contact": "qui in chat"}')
     number = re.search(r"richiesta n\. (\d+)", done).group(1)
-    assert len(stored_events(bot, sender)) > 10 and handoffs_of(bot, sender)
+    assert len(stored_events(bot, "rest:" + sender)) > 10 and handoffs_of(bot, sender)
 
     reply = bot.texts(sender, "/exit_chat")  # Telegram's /esci and the widget's quick exit send this
 
-    assert stored_events(bot, sender) == []  # nothing of any session remains, the exit turn included
+    assert stored_events(bot, "rest:" + sender) == []  # nothing of any session remains, the exit turn included
     assert handoffs_of(bot, sender) == []
     assert "Ho cancellato dal nostro server" in reply and f"n. {number}" in reply
     assert "potrebbe averla vista" in reply  # no operator had opened it: said as it is
     # the conversation starts afresh
     assert "Sportello Vittime" in bot.texts(sender, "ciao")
     assert all(json.loads(r[1]).get("text") != "il mio ex mi perseguita, il mio numero è 333 1234567"
-               for r in stored_events(bot, sender))
+               for r in stored_events(bot, "rest:" + sender))
 
 
 def test_asking_in_words_erases_too(bot):
@@ -51,13 +51,13 @@ def test_asking_in_words_erases_too(bot):
     bot.texts(sender, "mi picchia")
     reply = bot.texts(sender, "cancella la conversazione")
     assert "Ho cancellato dal nostro server" in reply and "richiesta" not in reply
-    assert stored_events(bot, sender) == []
+    assert stored_events(bot, "rest:" + sender) == []
 
 
 def test_an_ordinary_turn_erases_nothing(bot):
     sender = "keep-" + uuid.uuid4().hex[:8]
     bot.texts(sender, "ciao")
-    assert len(stored_events(bot, sender)) > 3
+    assert len(stored_events(bot, "rest:" + sender)) > 3
 
 
 def test_telegram_esci_erases_the_stored_conversation(bot, fake_telegram):

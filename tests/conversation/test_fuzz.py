@@ -43,7 +43,8 @@ def test_fuzz_rest_channel(bot, spec):
         body, ctype, kind = json.dumps(spec[1]).encode(), "application/json", spec[2]
     else:
         body, ctype, kind = spec[1], spec[2], "raw"
-    resp = _session().post(url, data=body, headers={"Content-Type": ctype} if ctype else {}, timeout=60)
+    resp = _session().post(url, data=body, headers={**bot.auth, **({"Content-Type": ctype} if ctype else {})},
+                          timeout=60)
     stats["requests"] += 1
     counts = stats["by_kind"].setdefault(kind, {})
     counts[resp.status_code] = counts.get(resp.status_code, 0) + 1

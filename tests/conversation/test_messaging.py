@@ -86,14 +86,14 @@ def test_telegram_forged_calls_are_rejected(bot, fake_telegram):
     time.sleep(1)
     assert not sent_to(fake_telegram, chat) and len(fake_telegram.calls) == before
     # no conversation was created: the tracker has no user message
-    assert not [e for e in bot.tracker(str(chat))["events"] if e["event"] == "user"]
+    assert not [e for e in bot.tracker(f"tg:{chat}")["events"] if e["event"] == "user"]
 
 
 def test_telegram_help_command_and_photo(bot, fake_telegram):
     chat = 7004
     tg_post(bot, tg_update(chat, "/aiuto"))
     assert "Posso spiegarti" in wait_for(lambda: sent_to(fake_telegram, chat))[0]["body"]["text"]
-    photo = {"update_id": next(_ids), "message": {"message_id": 1, "chat": {"id": chat}, "photo": [{"file_id": "x"}]}}
+    photo = {"update_id": next(_ids), "message": {"message_id": 1, "chat": {"id": chat, "type": "private"}, "photo": [{"file_id": "x"}]}}
     assert tg_post(bot, photo) == 200
     wait_for(lambda: any("Non ho ricevuto nessun testo" in c["body"]["text"] for c in sent_to(fake_telegram, chat)))
 
@@ -102,11 +102,11 @@ def test_telegram_exit_resets_the_conversation(bot, fake_telegram):
     chat = 7005
     tg_post(bot, tg_update(chat, "cos'è l'ammonimento?"))
     wait_for(lambda: sent_to(fake_telegram, chat))
-    assert bot.tracker(str(chat))["slots"]["topic"] == "ammonimento"
+    assert bot.tracker(f"tg:{chat}")["slots"]["topic"] == "ammonimento"
     tg_post(bot, tg_update(chat, "/esci"))
     texts = wait_for(lambda: [c["body"]["text"] for c in sent_to(fake_telegram, chat) if "Elimina chat" in c["body"]["text"]])
     assert "112" in texts[0]
-    tracker = bot.tracker(str(chat))  # events after the restart only
+    tracker = bot.tracker(f"tg:{chat}")  # events after the restart only
     assert tracker["slots"]["topic"] is None
     assert not [e for e in tracker["events"] if e["event"] == "user" and "ammonimento" in (e.get("text") or "")]
 

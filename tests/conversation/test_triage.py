@@ -121,7 +121,7 @@ def test_stop_during_triage(bot, sender):
 
 def test_an_answer_that_cannot_be_used_is_asked_again(bot, sender):
     bot.texts(sender, "cerco un servizio")
-    reply = bot.texts(sender, "mah forse")
+    reply = bot.texts(sender, "uffa")
     assert "non ho capito la risposta" in reply and "sei in pericolo" in reply
     bot.texts(sender, "no")
     assert "Chi ha subito il reato?" in bot.texts(sender, '/inform{"cosa_successo": "furto"}')

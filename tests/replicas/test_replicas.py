@@ -1,6 +1,6 @@
 """The production set-up on real services: 2 Rasa replicas and one action server on the local
 PostgreSQL (tracker store and our tables, migrated with Alembic) and Redis (lock store), behind
-Debian's nginx configured from `deploy/nginx.conf` (scripts/lb.py).
+Debian's nginx with the internal configuration of `deploy/nginx.conf.template` (scripts/lb.py).
 
 - 64 concurrent conversations x 20 turns over REST through nginx; one replica is killed (SIGKILL)
   mid-run. Every conversation goes on on the other replica, and the tracker store holds every user
@@ -102,8 +102,9 @@ def _events(url: str, senders):
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT sender_id, type_name, data, timestamp FROM events "
                                     "WHERE type_name IN ('user', 'bot') ORDER BY id"))
-        for sender, kind, data, stamp in rows:
-            if sender in out:
+        for conversation, kind, data, stamp in rows:
+            sender = conversation[len("rest:"):]  # a REST sender is stored as rest:<sender>
+            if conversation.startswith("rest:") and sender in out:
                 out[sender].append((kind, json.loads(data).get("text"), stamp))
     engine.dispose()
     return out

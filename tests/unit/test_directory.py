@@ -160,15 +160,23 @@ def test_nearest_centre_for_casale_is_in_casale(db_url):
     found = directory(db_url).nearest("006039", m.CENTRO_ANTIVIOLENZA, limit=2)
     assert found[0]["comune"] == "Casale Monferrato" and found[0]["distance_km"] == 0
     assert found[1]["distance_km"] > 0
-    assert all(s["data_fonte"] for s in found)
+    assert all(s["data_fonte"] and s["reachable"] for s in found)
 
 
 def test_coverage_first_then_distance(db_url):
-    verbania = "103072"
+    verbania, domodossola = "103072", "103028"
     found = directory(db_url).nearest(verbania, m.CENTRO_ANTIVIOLENZA, limit=3)
-    assert found[0]["copertura"] == "provincia" and "VCO" in found[0]["nome"]
-    distances = [s["distance_km"] for s in found[1:]]
-    assert distances == sorted(distances)
+    # the VCO centre serves the whole province: it is the answer, no other centre by distance
+    assert [s["copertura"] for s in found] == ["provincia"] and "VCO" in found[0]["nome"]
+    assert directory(db_url).nearest(domodossola, m.CENTRO_ANTIVIOLENZA)[0]["id"] == found[0]["id"]
+    by_distance = directory(db_url).nearest("006039", m.CENTRO_ANTIVIOLENZA, limit=3)
+    distances = [s["distance_km"] for s in by_distance]
+    assert distances == sorted(distances) and all(s["copertura"] == "distanza" for s in by_distance)
+
+
+def test_domodossola_gets_the_verbania_desk_not_biella(db_url):
+    found = directory(db_url).nearest("103028", m.SUPPORTO_VITTIME, limit=1)
+    assert found[0]["comune"] == "Verbania" and found[0]["distance_km"] < 35
 
 
 def test_social_services_only_from_sourced_coverage(db_url):
@@ -200,7 +208,7 @@ def test_loader_reports_bad_rows_and_loads_nothing(tmp_path):
         loader.load(url, seed_dir=seed)
     joined = "\n".join(err.value.errors)
     assert "centri_antiviolenza_piemonte.csv:2" in joined
-    assert "999999" in joined and "phone" in joined
+    assert "999999" in joined and "telefono" in joined
     assert loader.loaded_digest(url) is None  # nothing was written
 
 
