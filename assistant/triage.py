@@ -77,7 +77,9 @@ _EVENT_PATTERNS = [  # first match wins: the most specific kinds come first
     ("violenza_domestica", r"\b((ha uccis[oa]|uccis[oa] da|ammazzat[oa] da|mort[oa] per mano d\w*)( \w+){0,3} ?"
                            r"(mia madre|mia moglie|mia sorella|mia figlia|la moglie|la madre|la compagna|l ex|ex|"
                            r"suo marito|il marito|il padre|il compagno|mio padre)|femminicidi\w*|(uccis|ammazzat)\w* (da|dal|dall|dallo) "
-                           r"(\w+ ){0,2}(" + _PARTNER[1:-1] + r"|padre|figlio|fratello)|" + _PARTNER +
+                           r"(\w+ ){0,2}(" + _PARTNER[1:-1] + r"|padre|figlio|fratello)|(picchiat|maltrattat|menat|aggredit|minacciat|"
+                           r"insultat|umiliat|strangolat|spintonat|sequestrat|chius)\w* (da|dal|dalla|dallo) (mio |mia |"
+                           r"il mio |la mia )?(" + _PARTNER[1:-1] + r"|padre|madre|patrigno|fratello|suocer[oa])\b|" + _PARTNER +
                            r"( \w+){0,4} (ha (un |il )?coltello|sfondare|sfonda)|"
                            r"mi (picchia|picchiava|mena|menava|ha picchiat\w*|ha menat\w*|maltratta|umilia|"
                            r"insulta|controlla i soldi|tiene senza soldi|toglie i soldi|alza le mani|ha alzato le "
@@ -394,6 +396,15 @@ def classify_gender(text: str, victim: Optional[str] = None) -> Optional[str]:
 def classify_service(text: str) -> Optional[str]:
     """The kind of service the person asks for by name, if any."""
     return _first(_SERVICES, normalise(text))
+
+
+def understand(text: str) -> Dict[str, Optional[object]]:
+    """Everything a message says for the triage, for the slots of domain/triage.yml: cosa_successo,
+    chi_vittima, genere_vittima, servizio_richiesto, eta_vittima (None where the message does not say)."""
+    victim = classify_victim(text)
+    return {"cosa_successo": classify_event(text), "chi_vittima": victim,
+            "genere_vittima": classify_gender(text, victim), "servizio_richiesto": classify_service(text),
+            "eta_vittima": age_of_victim(text)}
 
 
 # -- routing ------------------------------------------------------------------------------------

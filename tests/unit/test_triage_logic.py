@@ -182,3 +182,11 @@ def test_more_kinds_of_story(text, event):
 ])
 def test_more_victims(text, victim):
     assert triage.classify_victim(text) == victim
+
+
+def test_understand_fills_every_triage_slot_a_message_tells():
+    facts = triage.understand("sono stata picchiata dal mio ex, cerco un centro antiviolenza")
+    assert facts == {"cosa_successo": "violenza_domestica", "chi_vittima": "io", "genere_vittima": "donna",
+                     "servizio_richiesto": "centro_antiviolenza", "eta_vittima": None}
+    assert triage.understand("mia figlia di 15 anni è ricattata con delle foto")["eta_vittima"] == 15
+    assert set(triage.understand("ciao").values()) == {None}
