@@ -239,3 +239,84 @@ def test_find_in_text_a_word_or_two_after_the_cue(db_url):
     assert find_in_text("anzi, abito invece a Bra", db_url).comune["nome"] == "Bra"
     assert find_in_text("vivo ora a Cuneo", db_url).comune["nome"] == "Cuneo"
     assert find_in_text("abito con mia madre", db_url) is None
+
+
+# -- comuni anywhere in a sentence ------------------------------------------------------------------------
+def _name(text, db_url):
+    found = find_in_text(text, db_url)
+    if found is None:
+        return None
+    return found.comune["nome"] if found.status == FOUND else found.candidates[0]["nome"]
+
+
+@pytest.mark.parametrize("text,name", [
+    ("mi picchia e lo trovo sotto casa, vivo a Chieri", "Chieri"),
+    ("mia madre abita a Novara e il vicino la minaccia", "Novara"),
+    ("sto a Bra da mia zia", "Bra"),
+    ("sono di Ivrea", "Ivrea"),
+    ("abito in provincia di Cuneo, a Fossano", "Fossano"),
+    ("a una festa a Alba mi hanno drogata", "Alba"),
+    ("Tortona, te l'ho già detto", "Tortona"),
+    ("servizi sociali di Vercelli?", "Vercelli"),
+    ("cerco un centro antiviolenza a Pinerolo", "Pinerolo"),
+    ("mi hanno rubato la borsa a Sale al mercato", "Sale"),
+    ("sono di Re, in valle", "Re"),
+    ("Cavour, provincia di Torino", "Cavour"),
+    ("abito in via Cavour, a Novara", "Novara"),
+    ("sono di Omegna ma vivo a Biella", "Biella"),
+    ("sono di Vita in Sicilia ma vivo a Torino", "Torino"),
+    ("sono di Vita, in Sicilia", "Vita"),
+    ("mia cugina vive a Paese, in provincia di Treviso", "Paese"),
+    ("sto a Genova ma sono nata a Novara", "Genova"),
+    ("abito a Casle Monferato", "Casale Monferrato"),
+    ("valenzza. il mio compagno mi ha picchiata", "Valenza"),
+])
+def test_comune_anywhere_in_a_sentence(db_url, text, name):
+    assert _name(text, db_url) == name
+
+
+@pytest.mark.parametrize("text", [
+    "quanto fa 2 più 2",
+    "ho un po' di sale in casa",          # a common word without a place cue
+    "la mia vita è un inferno",
+    "in paese lo sanno tutti",
+    "mi piace il viola",
+    "in provincia di Torino, il paese non lo dico",  # a province is never the answer
+    "quello che scrivo qui resta segreto?",
+    "marito qui ora, ha coltello",
+    "adesso mi perseguita lei",
+    "sto a Prato Nevoso",                 # a longer place we do not know: not the comune Prato
+])
+def test_no_comune_in_sentences_and_common_words(db_url, text):
+    assert find_in_text(text, db_url) is None
+
+
+def test_every_cue_word_is_tried_not_only_the_first(db_url):
+    assert _name("sono stanca, sono sola, abito a Cuneo", db_url) == "Cuneo"
+
+
+def test_the_piemonte_comune_is_preferred_when_two_are_named(db_url):
+    assert _name("ho parenti a Milano e a Novara", db_url) == "Novara"
+
+
+def test_a_question_or_a_sentence_is_never_resolved_as_a_comune(db_url):
+    for text in ("quanto fa 2 più 2", "che ore sono?", "non so cosa fare con lui"):
+        assert resolve(text, db_url).status == UNKNOWN
+
+
+def test_localities_give_coordinates_and_say_they_are_not_a_comune(db_url):
+    found = find_in_text("spinetta marengo, lì abitiamo", db_url)
+    assert found.status == FOUND and found.via == "locality"
+    assert found.locality["nome"] == "Spinetta Marengo" and found.locality["provincia"] == "AL"
+    assert found.comune["provincia"] == "AL"  # the nearest comune, for distances only
+    intra = find_in_text("sto a Intra da mia madre", db_url)
+    assert intra.via == "locality" and intra.locality["nome"] == "Pallanza-Intra-Suna"
+    assert resolve("Intra", db_url).via == "locality"  # not the comune Intragna by prefix
+
+
+def test_localities_file_has_its_source():
+    with open(PROJECT_ROOT / "data" / "directory" / "localita_piemonte.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) > 100
+    assert all("GeoNames" in r["fonte"] and r["licenza"] and r["provincia"] in
+               {"TO", "CN", "AL", "AT", "NO", "VC", "BI", "VB"} for r in rows)
