@@ -85,6 +85,16 @@ def _side_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
     return []
 
 
+EXTRA_SLOTS = ("genere_vittima", "servizio_richiesto", "eta_vittima")
+
+
+def _said_anywhere(tracker: Tracker) -> List[Dict]:
+    """The victim's gender (only when said), a service asked for by name and the age, from any turn."""
+    found = triage.understand(_text(tracker)) if _text(tracker) else {}
+    return [SlotSet(slot, found[slot]) for slot in EXTRA_SLOTS
+            if found.get(slot) is not None and found[slot] != tracker.get_slot(slot)]
+
+
 class ValidateTriageForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_triage_form"
@@ -93,7 +103,7 @@ class ValidateTriageForm(FormValidationAction):
         intent = _intent(tracker)
         if intent in LEFT_TO_RULES:
             return []  # no slot set: the form rejects the turn and the rules answer it
-        events = _side_answer(dispatcher, tracker)
+        events = _side_answer(dispatcher, tracker) + _said_anywhere(tracker)
         said_before = len(dispatcher.messages)
         events += await super().run(dispatcher, tracker, domain)
         return events + self._count_asks(dispatcher, tracker, events, len(dispatcher.messages) > said_before)
@@ -215,14 +225,19 @@ class ValidateTriageForm(FormValidationAction):
         return {"comune": None, "comune_tentativi": attempts}
 
 
+def _age(value: Any) -> Optional[int]:
+    return int(value) if isinstance(value, (int, float)) else None
+
+
 class ActionNearestService(Action):
     def name(self) -> Text:
         return "action_nearest_service"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        messages = triage.reply(tracker.get_slot("comune_istat"), tracker.get_slot("cosa_successo"),
-                                tracker.get_slot("chi_vittima"))
-        plan = triage.plan_for(tracker.get_slot("cosa_successo"), tracker.get_slot("chi_vittima"))
+        facts = (tracker.get_slot("cosa_successo"), tracker.get_slot("chi_vittima"), tracker.get_slot("genere_vittima"),
+                 tracker.get_slot("servizio_richiesto"), _age(tracker.get_slot("eta_vittima")))
+        messages = triage.reply(tracker.get_slot("comune_istat"), *facts)
+        plan = triage.plan_for(*facts)
         kb = knowledge.load()
         buttons = [{"title": kb.topics[key].title, "payload": f"/{kb.topics[key].intent}"} for key in plan.topics]
         if tracker.get_slot("pericolo") == "si":  # high risk: offer a person straight away
@@ -241,5 +256,5 @@ class ActionResetTriage(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         return [SlotSet(slot, None) for slot in ("pericolo", "cosa_successo", "chi_vittima", "comune",
-                                                  "comune_istat", "triage_domanda")] + \
+                                                  "comune_istat", "triage_domanda", *EXTRA_SLOTS)] + \
             [SlotSet("comune_tentativi", 0), SlotSet("triage_ripetizioni", 0)]

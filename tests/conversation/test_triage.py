@@ -59,12 +59,16 @@ def test_elderly_fraud_asks_the_comune(bot, sender):
 
 
 def test_discrimination(bot, sender):
+    """Racist abuse: the victim is taken from the story; social services and unar.it, never UNAR's unverified
+    number as current (legal_facts §16.15)."""
     bot.texts(sender, "cerco un servizio vicino a me")
     bot.texts(sender, "no")
-    assert "Chi ha subito" in bot.texts(sender, "mi hanno insultato e discriminato per la mia origine")
-    assert "In quale comune" in bot.texts(sender, "io")
+    reply = bot.texts(sender, "mi hanno insultato e discriminato per la mia origine")
+    if "Chi ha subito" in reply:
+        reply = bot.texts(sender, "io")
+    assert "In quale comune" in reply
     result = bot.texts(sender, "Torino")
-    assert "800 90 10 10" in result and "per Torino" in result
+    assert "per Torino" in result and "unar.it" in result and "800 90 10 10" not in result
 
 
 def test_a_comune_named_like_a_word_is_not_taken_from_nowhere(bot, sender):
