@@ -34,12 +34,10 @@ from typing import Dict, List
 
 import aiohttp
 
+from scripts import lb, run
+from scripts.train_if_changed import TRAINING_DATA
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-import lb  # noqa: E402
-import run  # noqa: E402
-from train_if_changed import TRAINING_DATA  # noqa: E402
 
 CONCURRENCY = [int(x) for x in os.environ.get("SV_BENCH_CONCURRENCY", "1,5,10,20").split(",")]
 SECONDS = float(os.environ.get("SV_BENCH_SECONDS", "20"))

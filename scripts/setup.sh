@@ -24,6 +24,16 @@ if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$VENV/.installed"
 fi
 
+# The project itself, editable: `assistant`, `actions`, `addons` and `scripts` import from this
+# checkout in every process (pyproject.toml). Redone when pyproject.toml changes or when the venv was
+# last pointed at another checkout.
+want_project="$PWD $(hash_of pyproject.toml)"
+if [ "$(cat "$VENV/.project" 2>/dev/null)" != "$want_project" ]; then
+  step "installing the project (editable)"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e .
+  echo "$want_project" > "$VENV/.project"
+fi
+
 step "Italian spaCy pipeline"
 "$VENV/bin/python" scripts/build_spacy.py build/spacy_it
 

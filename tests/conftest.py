@@ -2,7 +2,6 @@
 demo web server, started once per test session on free ports with a fresh SQLite tracker store,
 talked to over HTTP like any client. Unit tests never start them."""
 import json
-import sys
 import tempfile
 import time
 import urllib.error
@@ -13,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from scripts import run  # the same launcher as `make run`
+from tests.fakes import Recorder
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-import run  # noqa: E402  (scripts/run.py: the same launcher as `make run`)
-from tests.fakes import Recorder  # noqa: E402
 
 TELEGRAM_TOKEN = "123456:TEST-token"
 TELEGRAM_SECRET = "s3cr3t-webhook-token"

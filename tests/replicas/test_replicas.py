@@ -27,8 +27,8 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from tests.conftest import ROOT, run  # also puts scripts/ on the path
-import lb  # noqa: E402,I001  (scripts/lb.py)
+from scripts import lb, run
+from tests.conftest import ROOT
 from tests.fakes import TcpProxy
 
 PG_HOST, PG_PORT = "127.0.0.1", int(os.environ.get("SV_TEST_PG_PORT", "5432"))

@@ -250,16 +250,16 @@ def test_the_purge_command_runs_without_the_console(tmp_path):
     store = _store(tracker_url)
     _save(store, "old", _session(_now() - 40 * DAY, ["vecchio"]))
     _save(store, "new", _session(_now() - 60, ["nuovo"]))
-    env = {**os.environ, "SV_TRACKER_URL": tracker_url, "SV_DATABASE_URL": app_db, "SV_RETENTION_DAYS": "30",
-           "PYTHONPATH": str(db.settings.PROJECT_ROOT)}
-    done = subprocess.run([sys.executable, "-m", "assistant.handoff", "purge"], env=env, capture_output=True,
+    env = {**os.environ, "SV_TRACKER_URL": tracker_url, "SV_DATABASE_URL": app_db, "SV_RETENTION_DAYS": "30"}
+    root = db.settings.PROJECT_ROOT  # this checkout, also when the venv is shared with another one
+    done = subprocess.run([sys.executable, "-m", "assistant.handoff", "purge"], env=env, cwd=root, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert '"conversations": 1' in done.stdout
     assert _all_texts(tracker_url, "old") == ([], 0) and _all_texts(tracker_url, "new")[1] > 0
     # and an administrator's erasure of one conversation by its id
-    done = subprocess.run([sys.executable, "-m", "assistant.handoff", "erase", "new"], env=env, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "assistant.handoff", "erase", "new"], env=env, cwd=root,
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert _all_texts(tracker_url, "new") == ([], 0)
 
