@@ -1,7 +1,6 @@
 # The two commands of the README: `make run` and `make test`. Everything else is a step of them.
 SHELL := /bin/bash
 PY := .venv/bin/python
-export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -34,17 +35,14 @@ from typing import Dict, List
 
 import aiohttp
 
+from scripts import lb, run, services
+from scripts.train_if_changed import TRAINING_DATA
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-import lb  # noqa: E402
-import run  # noqa: E402
-from train_if_changed import TRAINING_DATA  # noqa: E402
 
 CONCURRENCY = [int(x) for x in os.environ.get("SV_BENCH_CONCURRENCY", "1,5,10,20").split(",")]
 SECONDS = float(os.environ.get("SV_BENCH_SECONDS", "20"))
 PAUSE = tuple(float(x) for x in os.environ.get("SV_BENCH_PAUSE", "1,3").split(","))
-PG_ADMIN_URL = os.environ.get("SV_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_DB = "sportello_bench"
 SCRIPT = ["ciao", "cos'è l'ammonimento?", "sì", "il mio ex mi perseguita", "no", "Pinerolo",
           "posso avere un avvocato gratis?", "grazie"]
@@ -202,14 +200,14 @@ async def load(url: str, users: int, paced: bool = False) -> Dict:
             "p95_ms": percentile(latencies, 95), "p99_ms": percentile(latencies, 99)}
 
 
-def ensure_pg_database() -> str:
+def ensure_pg_database(server_url: str) -> str:
     import sqlalchemy as sa
-    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    engine = sa.create_engine(services.pg_url_with_db(server_url, "postgres"), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": PG_DB}).first():
             conn.execute(sa.text(f'CREATE DATABASE "{PG_DB}"'))
     engine.dispose()
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
+    return services.pg_url_with_db(server_url, PG_DB)
 
 
 class SetUp:
@@ -308,12 +306,17 @@ def main() -> int:
     print(json.dumps(report["directory"], indent=2))
 
     print("==> load", flush=True)
-    pg = ensure_pg_database()
+    # PostgreSQL and Redis as the tests find them (SV_TEST_PG_URL / SV_TEST_REDIS_URL, the local
+    # servers, or throwaway ones stopped at the end): scripts/services.py
+    servers = contextlib.ExitStack()
+    pg = ensure_pg_database(servers.enter_context(services.postgres()))
+    redis_host, redis_port = services.redis_host_port(servers.enter_context(services.redis()))
     from assistant.directory import loader
     loader.load(pg)
     setups = [SetUp("single", {"SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
                                "SV_DATABASE_URL": f"sqlite:///{tmp}/dir.db"}),
-              SetUp("production", {"SV_TRACKER_URL": pg, "SV_DATABASE_URL": pg, "SV_LOCK_STORE": "redis"},
+              SetUp("production", {"SV_TRACKER_URL": pg, "SV_DATABASE_URL": pg, "SV_LOCK_STORE": "redis",
+                                   "SV_REDIS_HOST": redis_host, "SV_REDIS_PORT": str(redis_port)},
                     replicas=2)]
     try:
         # started one after the other (ready time alone), then measured turn by turn at each level,
@@ -327,6 +330,7 @@ def main() -> int:
     finally:
         for setup in setups:
             setup.stop()
+        servers.close()
     results = [setup.report() for setup in setups]
     report["setups"] = results
     best = {r["name"]: max(lv["throughput_rps"] for lv in r["levels"] if lv["model"] == "stress") for r in results}

@@ -18,10 +18,9 @@ import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from assistant import settings as settings_module
 
-from assistant import settings as settings_module  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 VENV_BIN = ROOT / ".venv" / "bin"
 MODEL = ROOT / "models" / "sportello.tar.gz"
@@ -29,7 +28,6 @@ MODEL = ROOT / "models" / "sportello.tar.gz"
 
 def child_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.update(extra or {})

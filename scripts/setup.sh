@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 
-VENV=.venv
+VENV=${SV_VENV:-.venv}  # another path tries the set-up in a throwaway venv
 PY=$(scripts/find_python.sh)
 
 if ! "$VENV/bin/python" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 10) else 1)' 2>/dev/null; then
@@ -16,12 +16,24 @@ if ! "$VENV/bin/python" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3
   "$PY" -m venv "$VENV"
 fi
 
-want=$(hash_of requirements.lock)
+# runtime (requirements.lock, all the image has) and development (tests, browser driver, benchmark)
+want=$(hash_of requirements.lock requirements-dev.lock)
 if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$want" ]; then
   step "installing pinned dependencies (first time: several minutes, TensorFlow is large)"
   "$VENV/bin/python" -m pip install --disable-pip-version-check -q "pip==24.0"
-  "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar on -r requirements.lock
+  "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar on -r requirements.lock \
+    -r requirements-dev.lock
   echo "$want" > "$VENV/.installed"
+fi
+
+# The project itself, editable: `assistant`, `actions`, `addons` and `scripts` import from this
+# checkout in every process (pyproject.toml). Redone when pyproject.toml changes or when the venv was
+# last pointed at another checkout.
+want_project="$PWD $(hash_of pyproject.toml)"
+if [ "$(cat "$VENV/.project" 2>/dev/null)" != "$want_project" ]; then
+  step "installing the project (editable)"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e .
+  echo "$want_project" > "$VENV/.project"
 fi
 
 step "Italian spaCy pipeline"

@@ -2,7 +2,7 @@
 # Every test of the project; exits non-zero on the first failing stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PYTHONPATH="$PWD" TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false
+export TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false
 stage() { printf '\n==> %s\n' "$*"; }
 
 stage "unit tests (with the evaluation sets' checks: near-duplicates, labels, vocabulary)"

@@ -1,8 +1,11 @@
-"""Fixtures shared by the conversation and browser tests: the real action server, Rasa server and
-demo web server, started once per test session on free ports with a fresh SQLite tracker store,
-talked to over HTTP like any client. Unit tests never start them."""
+"""Fixtures shared by the tests.
+
+- `bot` (conversation and browser tests): the real action server, Rasa server and demo web server,
+  started once per test session on free ports with a fresh SQLite tracker store, talked to over HTTP
+  like any client. Unit tests never start them.
+- `postgres_url`, `redis_url`: the PostgreSQL and Redis of the session (scripts/services.py):
+  SV_TEST_PG_URL / SV_TEST_REDIS_URL, else the local servers, else throwaway ones started here."""
 import json
-import sys
 import tempfile
 import time
 import urllib.error
@@ -13,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from scripts import run, services  # run: the same launcher as `make run`
+from tests.fakes import Recorder
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-import run  # noqa: E402  (scripts/run.py: the same launcher as `make run`)
-from tests.fakes import Recorder  # noqa: E402
 
 TELEGRAM_TOKEN = "123456:TEST-token"
 TELEGRAM_SECRET = "s3cr3t-webhook-token"
@@ -77,6 +80,20 @@ def _start(env: dict, log_dir: Path, token: str):
         logs = "\n".join((log_dir / f"{n}.log").read_text(errors="replace")[-3000:] for n in procs)
         pytest.fail(f"servers did not start:\n{logs}")
     return procs
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL URL (database `test`; tests create databases of their own beside it)."""
+    with services.postgres() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis URL (database 0; tests that flush pick another number)."""
+    with services.redis() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

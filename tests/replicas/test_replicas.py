@@ -9,8 +9,8 @@ Debian's nginx with the internal configuration of `deploy/nginx.conf.template` (
 - The database briefly down (the connection to PostgreSQL cut, then restored): a clear error reply
   with 112/1522, then normal answers again and the conversation state kept.
 
-PostgreSQL and Redis run on these machines (README "Requirements"): if they are unreachable the test
-fails, it is not skipped.
+PostgreSQL and Redis: the session's (tests/conftest.py: SV_TEST_PG_URL / SV_TEST_REDIS_URL, the local
+servers, or throwaway ones started for the run); never skipped.
 """
 import asyncio
 import json
@@ -27,14 +27,13 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from tests.conftest import ROOT, run  # also puts scripts/ on the path
-import lb  # noqa: E402,I001  (scripts/lb.py)
+from scripts import lb, run
+from scripts.services import pg_url_with_db, redis_host_port, redis_url_with_db
+from tests.conftest import ROOT
 from tests.fakes import TcpProxy
 
-PG_HOST, PG_PORT = "127.0.0.1", int(os.environ.get("SV_TEST_PG_PORT", "5432"))
-PG_ADMIN = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/postgres"
 PG_DB = "sportello_replicas_test"
-REDIS_DB = 7  # a database of its own on the local Redis: flushed at the start
+REDIS_DB = 7  # a database of its own on the session's Redis: flushed at the start
 CONVERSATIONS, TURNS = 64, 20
 KILL_AFTER = 0.35  # share of all turns answered before one replica is killed
 COMUNI = ["Torino", "Pinerolo", "Alba", "Biella", "Novara", "Cuneo", "Asti", "Vercelli", "Ivrea", "Bra",
@@ -59,24 +58,26 @@ class Cluster:
         return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-2500:]}" for p in sorted(self.tmp.rglob("*.log")))
 
 
-def _fresh_database() -> str:
-    engine = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+def _fresh_database(server_url: str) -> str:
+    engine = sa.create_engine(pg_url_with_db(server_url, "postgres"), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
         conn.execute(sa.text(f'CREATE DATABASE "{PG_DB}"'))
     engine.dispose()
-    return f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{PG_DB}"
+    return pg_url_with_db(server_url, PG_DB)
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def cluster(postgres_url, redis_url):
     c = Cluster()
-    c.direct_url = _fresh_database()
-    redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).flushdb()
-    c.proxy = TcpProxy(PG_HOST, PG_PORT)  # every process reaches PostgreSQL through it (cut in a test)
-    proxied = f"postgresql://postgres@127.0.0.1:{c.proxy.port}/{PG_DB}"
+    c.direct_url = _fresh_database(postgres_url)
+    redis.Redis.from_url(redis_url_with_db(redis_url, REDIS_DB)).flushdb()
+    server = sa.engine.make_url(postgres_url)
+    c.proxy = TcpProxy(server.host, server.port or 5432)  # every process reaches PostgreSQL through it (cut in a test)
+    proxied = server.set(host="127.0.0.1", port=c.proxy.port, database=PG_DB).render_as_string(hide_password=False)
+    redis_host, redis_port = redis_host_port(redis_url)
     c.env = {"SV_TRACKER_URL": proxied, "SV_DATABASE_URL": proxied, "SV_LOCK_STORE": "redis",
-             "SV_REDIS_HOST": "127.0.0.1", "SV_REDIS_PORT": "6379", "SV_REDIS_DB": str(REDIS_DB),
+             "SV_REDIS_HOST": redis_host, "SV_REDIS_PORT": str(redis_port), "SV_REDIS_DB": str(REDIS_DB),
              "SV_ACTIONS_PORT": str(run.free_port())}
     # the deploy's migrate step: Alembic, then the seed directory
     env = run.child_env({**c.env, "SV_DATABASE_URL": c.direct_url})

@@ -5,7 +5,6 @@ import http.server
 import shlex
 import shutil
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -15,11 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from assistant import settings
+from scripts import lb, run
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
-import lb  # noqa: E402
-import run  # noqa: E402
-from assistant import settings  # noqa: E402
 
 PUBLIC_LOCATIONS = {"/socket.io/", "= /webhooks/telegram/webhook", "= /webhooks/twilio/webhook", "/widget/", "/"}
 

@@ -42,7 +42,7 @@ def test_client_address_trusts_x_real_ip_only_from_trusted_proxies():
         Limits(settings.protection({"SV_TRUSTED_PROXIES": "not-an-address"}))
 
 
-def test_webhook_dedup_in_redis_with_ttl_and_in_the_database(tmp_path):
+def test_webhook_dedup_in_redis_with_ttl_and_in_the_database(tmp_path, redis_url):
     import asyncio
     import uuid
 
@@ -51,14 +51,14 @@ def test_webhook_dedup_in_redis_with_ttl_and_in_the_database(tmp_path):
     from assistant.channels.dedup import Dedup
 
     key = f"test:{uuid.uuid4().hex}"
-    in_redis = Dedup(3600, redis_url="redis://127.0.0.1:6379/0")
+    in_redis = Dedup(3600, redis_url=redis_url)
     in_db = Dedup(3600, database_url=f"sqlite:///{tmp_path}/dedup.db")
 
     async def twice(dedup):
         return [await dedup.first_time(key), await dedup.first_time(key), await dedup.first_time(key + "-other")]
 
     assert asyncio.run(twice(in_redis)) == [True, False, True]
-    client = redis.Redis(host="127.0.0.1", port=6379, db=0)
+    client = redis.Redis.from_url(redis_url)
     try:
         assert 0 < client.ttl(f"sv:webhook:{key}") <= 3600
     finally:

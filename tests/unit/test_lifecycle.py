@@ -17,8 +17,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from assistant import db
 from assistant.handoff import lifecycle, models as hm, service
+from scripts.services import pg_url_with_db, redis_host_port
 
-PG_ADMIN = os.environ.get("SV_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DAY = 24 * 3600
 
 
@@ -26,18 +26,15 @@ DAY = 24 * 3600
 def tracker_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/tracker.db"
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", future=True)
+    postgres_url = request.getfixturevalue("postgres_url")  # only the PostgreSQL case needs the server
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT", future=True)
     try:
         with admin.connect() as conn:
             conn.execute(sa.text("DROP DATABASE IF EXISTS sportello_lifecycle_test WITH (FORCE)"))
             conn.execute(sa.text("CREATE DATABASE sportello_lifecycle_test"))
-    except sa.exc.OperationalError as err:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL not reachable: {err}")
     finally:
         admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + "/sportello_lifecycle_test"
+    return pg_url_with_db(postgres_url, "sportello_lifecycle_test")
 
 
 def _store(url):
@@ -250,16 +247,16 @@ def test_the_purge_command_runs_without_the_console(tmp_path):
     store = _store(tracker_url)
     _save(store, "old", _session(_now() - 40 * DAY, ["vecchio"]))
     _save(store, "new", _session(_now() - 60, ["nuovo"]))
-    env = {**os.environ, "SV_TRACKER_URL": tracker_url, "SV_DATABASE_URL": app_db, "SV_RETENTION_DAYS": "30",
-           "PYTHONPATH": str(db.settings.PROJECT_ROOT)}
-    done = subprocess.run([sys.executable, "-m", "assistant.handoff", "purge"], env=env, capture_output=True,
+    env = {**os.environ, "SV_TRACKER_URL": tracker_url, "SV_DATABASE_URL": app_db, "SV_RETENTION_DAYS": "30"}
+    root = db.settings.PROJECT_ROOT  # this checkout, also when the venv is shared with another one
+    done = subprocess.run([sys.executable, "-m", "assistant.handoff", "purge"], env=env, cwd=root, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert '"conversations": 1' in done.stdout
     assert _all_texts(tracker_url, "old") == ([], 0) and _all_texts(tracker_url, "new")[1] > 0
     # and an administrator's erasure of one conversation by its id
-    done = subprocess.run([sys.executable, "-m", "assistant.handoff", "erase", "new"], env=env, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "assistant.handoff", "erase", "new"], env=env, cwd=root,
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert _all_texts(tracker_url, "new") == ([], 0)
 
@@ -273,17 +270,11 @@ def test_sqlite_deletes_overwrite_the_rows(tmp_path):
     assert b"parola-segreta-unica" not in (tmp_path / "tracker.db").read_bytes()
 
 
-def test_the_purge_waits_for_rasas_lock_in_redis(tmp_path):
+def test_the_purge_waits_for_rasas_lock_in_redis(tmp_path, redis_url):
     """With SV_LOCK_STORE=redis the purge takes the very lock a Rasa replica holds during a turn."""
-    import redis
     from assistant import settings
-    try:
-        redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2).ping()
-    except redis.exceptions.ConnectionError as err:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"Redis not reachable: {err}")
-    s = settings.load({"SV_LOCK_STORE": "redis", "SV_REDIS_DB": "3"})
+    host, port = redis_host_port(redis_url)
+    s = settings.load({"SV_LOCK_STORE": "redis", "SV_REDIS_HOST": host, "SV_REDIS_PORT": str(port), "SV_REDIS_DB": "3"})
     rasa_side, purge_side = lifecycle.lock_store(s), lifecycle.lock_store(s)
     url = f"sqlite:///{tmp_path}/tracker.db"
     sender = "tg:" + uuid.uuid4().hex[:8]

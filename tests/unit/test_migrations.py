@@ -1,7 +1,4 @@
 """Alembic migrations produce exactly the schema of the models, on SQLite and on PostgreSQL."""
-import os
-
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,8 +7,7 @@ import assistant.handoff.models  # noqa: F401
 from assistant.directory import loader
 from assistant.directory.models import Base
 from assistant.migrations.__main__ import upgrade
-
-PG_ADMIN = os.environ.get("SV_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from scripts.services import pg_url_with_db
 
 
 def _diff(url):
@@ -29,17 +25,13 @@ def test_migrations_match_the_models_on_sqlite(tmp_path):
     assert loader.load(url)["comuni"] == 1180  # the loader works on a migrated database
 
 
-def test_migrations_match_the_models_on_postgresql():
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", future=True)
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("DROP DATABASE IF EXISTS sportello_migrations_test"))
-            conn.execute(sa.text("CREATE DATABASE sportello_migrations_test"))
-    except sa.exc.OperationalError as err:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL not reachable: {err}")
-    url = PG_ADMIN.rsplit("/", 1)[0] + "/sportello_migrations_test"
+def test_migrations_match_the_models_on_postgresql(postgres_url):
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as conn:
+        conn.execute(sa.text("DROP DATABASE IF EXISTS sportello_migrations_test"))
+        conn.execute(sa.text("CREATE DATABASE sportello_migrations_test"))
+    admin.dispose()
+    url = pg_url_with_db(postgres_url, "sportello_migrations_test")
     upgrade(url)
     assert _diff(url) == []
     assert loader.load(url)["services"] > 100
