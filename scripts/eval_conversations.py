@@ -16,7 +16,6 @@ from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from scripts.evaluation import conversations, sets  # noqa: E402
 

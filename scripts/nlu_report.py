@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Dict, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LOG_LEVEL", "WARNING")  # Rasa's own logging (structlog reads it)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

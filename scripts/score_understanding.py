@@ -1,6 +1,6 @@
 """Quick self-check of the understanding on the DEV part of the evaluation set (never the test part).
 
-Usage: PYTHONPATH=. .venv/bin/python scripts/score_understanding.py [--no-intent] [--errors]
+Usage: .venv/bin/python scripts/score_understanding.py [--no-intent] [--errors]
 Intent: the latest trained model in models/; event, victim, gender, requested service: assistant.triage;
 comune: assistant.directory.find_in_text / resolve on a temporary directory database.
 The official figures are made by `make nlu-report`; this script only helps while working."""
@@ -92,5 +92,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     sys.exit(main())

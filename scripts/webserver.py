@@ -15,14 +15,12 @@ from __future__ import annotations
 import argparse
 import http.server
 import os
-import sys
 import threading
 from pathlib import Path
 from typing import Dict, Iterable, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
-sys.path.insert(0, str(ROOT))
 
 from assistant import settings  # noqa: E402
 

@@ -268,11 +268,9 @@ def format_results(results: Sequence[Result], summary: Dict, show_text: bool) ->
 def running_servers(log_dir: Optional[Path] = None):
     """The action server and the Rasa server of `make run` (scripts/run.py), on free ports with a fresh
     SQLite tracker store and directory; yields the Rasa base URL; stops both afterwards."""
-    import sys
     import tempfile
 
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import run  # scripts/run.py: the same launcher as `make run` and the conversation tests
+    from scripts import run  # the same launcher as `make run` and the conversation tests
     from assistant.directory import loader
 
     tmp = Path(log_dir or tempfile.mkdtemp(prefix="sv-eval-"))
