@@ -206,6 +206,9 @@ class ValidateTriageForm(FormValidationAction):
         if result.status == UNKNOWN:  # "abito a Bra da tre anni": the place inside a longer answer
             result = find_in_text(str(value)) or result
         if result.status == FOUND:
+            if result.via == "locality" and result.locality:  # which comune it belongs to is in no source
+                dispatcher.utter_message(text=t["locality"].format(localita=result.locality.get("nome", result.query),
+                                                                   comune=result.comune["nome"]))
             return {"comune": result.comune["nome"], "comune_istat": result.comune["istat"], "comune_tentativi": 0}
         if result.status == OUTSIDE:
             place = result.candidates[0]

@@ -92,7 +92,8 @@ def read(text: str, parse: Dict) -> Dict[str, Optional[str]]:
         found = resolve(text)
     comune = None
     if found is not None and found.status == FOUND:
-        comune = found.comune["nome"]
+        # a locality: the product names the nearest comune for distances only and says so, claiming no comune
+        comune = None if found.via == "locality" else found.comune["nome"]
     elif found is not None and found.status == OUTSIDE and found.candidates:
         comune = found.candidates[0]["nome"]
     return {"event": triage.classify_event(text) or "none", "victim": triage.classify_victim(text) or "none",
