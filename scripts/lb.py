@@ -22,12 +22,12 @@ PUBLIC_CONF = ROOT / "deploy" / "nginx.public.conf"
 PROFILES = ("public", "internal")
 # Values of the deployed configuration (docker-compose: "rasa" resolves to every replica).
 DEPLOYED = {"RASA": ["rasa:5005"], "LISTEN": "80", "ACCESS_LOG": "/var/log/nginx/access.log",
-            "ERROR_LOG": "/var/log/nginx/error.log", "STATIC": "/usr/share/nginx/sportello/widget"}
+            "ERROR_LOG": "/var/log/nginx/error.log", "WEB": "web:8080"}
 
 
 def render(profile: str, rasa: Optional[List[str]] = None, **values: str) -> str:
     """The public or internal nginx configuration from the one template; `values` override the
-    deployed LISTEN, ACCESS_LOG, ERROR_LOG and STATIC (the widget's files)."""
+    deployed LISTEN, ACCESS_LOG, ERROR_LOG and WEB (the assistant's web server, serving the widget's files)."""
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}")
     values = {name: values.get(name) or value for name, value in DEPLOYED.items() if name != "RASA"}
@@ -54,7 +54,7 @@ def render(profile: str, rasa: Optional[List[str]] = None, **values: str) -> str
 
 def nginx_conf(tmp: Path, listen: int, replicas: List[int]) -> Path:
     body = render("internal", rasa=[f"127.0.0.1:{p}" for p in replicas], LISTEN=f"127.0.0.1:{listen}",
-                  STATIC=str(ROOT / "web" / "widget"))
+                  WEB="127.0.0.1:9")  # the load runs never ask for the widget's files
     temp = "\n".join(f"    {kind}_temp_path {tmp}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     conf = tmp / "nginx.conf"
     conf.write_text(f"""worker_processes 1;

@@ -19,7 +19,8 @@ from scripts import lb, run
 
 ROOT = Path(__file__).resolve().parents[2]
 
-PUBLIC_LOCATIONS = {"/socket.io/", "= /webhooks/telegram/webhook", "= /webhooks/twilio/webhook", "/widget/", "/"}
+PUBLIC_LOCATIONS = {"/socket.io/", "= /webhooks/telegram/webhook", "= /webhooks/twilio/webhook", "/widget/", "/vendor/",
+                    "/"}
 
 
 def locations(conf: str):
@@ -41,7 +42,7 @@ def test_public_config_exposes_only_public_paths_and_logs_nothing_personal():
     for personal in ("$remote_addr'", "$request ", "$request_uri", "$args", "$http_"):
         assert personal not in public.split("log_format sv_private", 1)[1].split(";", 1)[0]
     assert "access_log /var/log/nginx/access.log sv_private;" in public
-    assert public.count("limit_req zone=sv_per_address") == 2  # socket.io and static files
+    assert public.count("limit_req zone=sv_per_address") == 3  # socket.io and the widget's files (/widget/, /vendor/)
     assert "@" not in "".join(line for line in public.splitlines() if not line.startswith("#"))
 
 
@@ -84,14 +85,13 @@ def nginx(tmp_path):
     if not Path(lb.NGINX).exists():
         subprocess.run(["bash", str(ROOT / "scripts" / "debian_tool.sh"), lb.NGINX, "nginx-light"], check=True)
     upstream = Upstream()
-    static = ROOT / "web" / "widget"  # nginx's workers (user nobody) cannot read pytest's tmp_path
     started = []
 
     def start(profile):
         port = run.free_port()
         body = lb.render(profile, rasa=[f"127.0.0.1:{upstream.server_address[1]}"], LISTEN=f"127.0.0.1:{port}",
                          ACCESS_LOG=str(tmp_path / "access.log"), ERROR_LOG=str(tmp_path / "error.log"),
-                         STATIC=str(static))
+                         WEB=f"127.0.0.1:{upstream.server_address[1]}")
         temp = "\n".join(f"    {k}_temp_path {tmp_path}/{k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
         conf = tmp_path / f"{profile}.conf"
         conf.write_text(f"worker_processes 1;\ndaemon off;\npid {tmp_path}/{profile}.pid;\n"
@@ -132,12 +132,15 @@ def test_public_nginx_refuses_rest_and_the_http_api(nginx, tmp_path):
     assert fetch(base + "/webhooks/telegram/webhook", "POST", b"{}") == (200, b"upstream")
     assert fetch(base + "/webhooks/twilio/webhook", "POST", b"From=x") == (200, b"upstream")
     assert fetch(base + "/socket.io/?EIO=4&transport=polling&sid=SECRETSID") == (200, b"upstream")
-    widget = sorted(p for p in (ROOT / "web" / "widget").iterdir() if p.is_file())[0]
-    assert fetch(base + "/widget/" + widget.name) == (200, widget.read_bytes())
+    # the widget's files come from the assistant's web server (which sets the iframe page's CSP)
+    assert fetch(base + "/widget/frame.html") == (200, b"upstream")
+    assert fetch(base + "/vendor/socket.io.min.js") == (200, b"upstream")
+    assert fetch(base + "/widget/frame.html", "POST", b"{}")[0] == 403
     assert [(m, p) for m, p, _ in upstream.seen] == [
         ("POST", "/webhooks/telegram/webhook"), ("POST", "/webhooks/twilio/webhook"),
-        ("GET", "/socket.io/?EIO=4&transport=polling&sid=SECRETSID")]
-    assert {ip for _, _, ip in upstream.seen} == {"127.0.0.1"}
+        ("GET", "/socket.io/?EIO=4&transport=polling&sid=SECRETSID"), ("GET", "/widget/frame.html"),
+        ("GET", "/vendor/socket.io.min.js")]
+    assert {ip for _, p, ip in upstream.seen if not p.startswith(("/widget/", "/vendor/"))} == {"127.0.0.1"}
     log = (tmp_path / "access.log").read_text()
     assert "/socket.io/ 200" in log and "/webhooks/rest/webhook 404" in log
     for secret in ("SECRETSID", "token=", "?", "127.0.0.1"):
