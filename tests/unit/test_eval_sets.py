@@ -139,6 +139,6 @@ def test_ratchet_fails_only_below_its_tolerance_and_never_goes_down():
 def test_committed_ratchet_is_well_formed():
     from scripts.evaluation import ratchet
     data = ratchet.load()
-    assert 0 < data["tolerance"] <= 0.02
+    assert 0 < data["tolerance"] <= 0.03  # small: one conversation of 36 (0.028) or a few messages of 300
     assert set(data["figures"]) <= set(ratchet.TARGETS) | {"event_accuracy_all", "victim_accuracy_all",
                                                            "conversations_pass_rate"}
