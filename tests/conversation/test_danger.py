@@ -89,8 +89,10 @@ def test_state_after_an_emergency_answer(bot, sender):
     again = bot.texts(sender, "adesso sta sfondando la porta del bagno")
     assert gets_112(again)
     calm = bot.texts(sender, "ora è uscito, sono da sola")
-    assert "112" not in calm.split("\n")[0]
+    assert "chiama subito il 112" not in calm  # not the emergency answer again
     assert GOODBYE not in calm
+    # where it was: the next question, the services again, or the topics to choose from — never silence
+    assert asked(calm) or "Ecco a chi puoi rivolgerti" in calm or "Trovare un servizio vicino a me" in calm, calm
 
 
 def test_state_after_a_knowledge_answer(bot, sender):
