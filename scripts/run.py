@@ -1,5 +1,5 @@
 """Start the whole assistant on localhost: action server, Rasa server (REST + Socket.IO, HTTP API
-with a token) and the static demo page. Ctrl-C stops every child process.
+with a token), the widget's files and the demo site that embeds it. Ctrl-C stops every child process.
 
 Secrets: the HTTP API token (SV_API_TOKEN) and the action server's shared secret (SV_ACTIONS_SECRET)
 are generated for the run when unset; both servers listen on SV_HOST only (docs/security.md).
@@ -138,7 +138,7 @@ def main() -> int:
     Socket.IO:        {base}/socket.io/
     Rasa HTTP API:    {base}/  (token{' generated for this run' if generated else ' from SV_API_TOKEN'}: {token})
     Action server:    http://{s.host}:{s.actions_port}/health
-    Demo page:        http://{s.host}:{s.web_port}/
+    Widget (iframe):  http://{s.host}:{s.web_port}/widget/   demo site embedding it: http://{s.host}:{settings_module.load_widget().demo_port}/
     Operator console: http://{s.host}:{s.console_port}/  (create an operator: python -m assistant.console create-operator NAME)
     Retention purge:  every {s.purge_interval_hours} h, {s.retention_days} days (python -m assistant.handoff purge)
     Tracker store:    {s.tracker_url}
