@@ -21,6 +21,10 @@ from actions.practical import practical_message
 from assistant import answers, knowledge, triage
 from assistant.directory import AMBIGUOUS, FOUND, OUTSIDE, UNKNOWN, find_in_text, resolve
 
+# the learned readers and the comune index are built at import (start-up), not on someone's first message
+triage.understand("avvio")
+find_in_text("abito a Torino")
+
 DANGER = {"emergency", "self_harm"}
 # Left to the rules: the form rejects the turn so that they run.
 LEFT_TO_RULES = {"stop", "ask_human", "exit_chat", "goodbye", "chitchat"}

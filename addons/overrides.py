@@ -59,6 +59,10 @@ class SafetyOverrides(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "SafetyOverrides":
+        # the learned danger back-up trains in about a second here, at load time, rather than
+        # blocking the server's event loop on the first message
+        from assistant import danger_model
+        danger_model.warm()
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:

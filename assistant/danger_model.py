@@ -78,3 +78,8 @@ def predict(text: str) -> Tuple[Optional[str], float]:
     probabilities = dict(zip(model.classes_, model.predict_proba([plain])[0]))
     kind = max((k for k in probabilities if k != NOT_DANGER), key=probabilities.get)
     return (kind, probabilities[kind]) if probabilities[kind] >= THRESHOLD else (None, probabilities[kind])
+
+
+def warm() -> None:
+    """Train now (at start-up) instead of on the first message that needs the model."""
+    _model()
