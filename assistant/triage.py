@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 import yaml
 
+from assistant import nlu_data
 from assistant.directory import models as m
 from assistant.directory.nearest import directory
 from assistant.settings import PROJECT_ROOT
@@ -191,15 +192,10 @@ def labelled_examples(folder=NLU_DIR) -> Dict[str, List[Tuple[str, str]]]:
     A block of an intent that is not a story (greet, kb_*, ...) teaches `none` (nothing told)."""
     pairs: Dict[str, List[Tuple[str, str]]] = {"event": [], "victim": []}
     for path in sorted(folder.glob("*.yml")):
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle) or {}
-        for block in data.get("nlu") or []:
-            if "intent" not in block or block["intent"] in ("empty_message", "media_message", "message_too_long"):
+        for intent, meta, examples in nlu_data.blocks(path):
+            if intent in ("empty_message", "media_message", "message_too_long"):
                 continue
-            meta = block.get("metadata") or {}
-            examples = [re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line[2:]).strip()
-                        for line in str(block.get("examples") or "").splitlines() if line.startswith("- ")]
-            stories = block["intent"] in ("report_crime", "inform", "find_service")
+            stories = intent in ("report_crime", "inform", "find_service")
             for dimension in pairs:
                 # a story without a label for this dimension teaches nothing about it
                 label = meta.get(dimension) or (None if stories else "none")

@@ -11,6 +11,8 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 
 import yaml
 
+from assistant import nlu_data
+
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_DIR = ROOT / "tests" / "eval"
 LABELS_FILE = EVAL_DIR / "LABELS.md"
@@ -118,20 +120,11 @@ def texts_of(kind: str, items: Sequence[Dict]) -> List[Tuple[str, str]]:
     return [(str(item["id"]), str(item["text"])) for item in items]
 
 
-_ANNOTATION = re.compile(r"\[([^\]]+)\]\((?:[^)]*)\)|\[([^\]]+)\]\{[^}]*\}")
 
 
 def rasa_examples(path: Path) -> List[Tuple[str, str]]:
-    """(intent, text) for every example of a Rasa NLU file, entity markup removed (synonyms, regexes
-    and lookup tables are not examples)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    out = []
-    for block in data.get("nlu") or []:
-        for line in str(block.get("examples") or "").splitlines() if "intent" in block else []:
-            line = line.strip()
-            if line.startswith("- "):
-                out.append((block["intent"], _ANNOTATION.sub(lambda m: m.group(1) or m.group(2), line[2:]).strip()))
-    return out
+    """(intent, text) for every example of a Rasa NLU file, entity markup removed."""
+    return [(intent, text) for intent, _, texts in nlu_data.blocks(path) for text in texts]
 
 
 def training_texts(root: Path = ROOT) -> List[Tuple[str, str]]:
