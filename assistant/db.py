@@ -1,4 +1,6 @@
-"""One SQLAlchemy engine and session factory per database URL (SQLite by default)."""
+"""One SQLAlchemy engine and session factory per database URL (SQLite by default), and the declarative
+`Base` of all our tables (directory, handoffs, console). Their schema is made by the Alembic migrations
+(`assistant.migrations.ensure_schema`)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -7,9 +9,11 @@ from typing import Iterator, Optional
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
 from assistant import settings
+
+Base = declarative_base()
 
 
 @lru_cache(maxsize=None)

@@ -528,8 +528,8 @@ def render_service(service: Dict, comune: str, fallback: str) -> str:
     fonte = _source_name(service["fonte_url"])
     if service.get("verificato_il"):
         lines.append(t["source_verified"].format(fonte=fonte, data=_date(service["verificato_il"])))
-    elif service.get("data_fonte"):
-        lines.append(t["source"].format(fonte=fonte, data=_date(service["data_fonte"])))
+    elif service.get("fonte_data_recente"):
+        lines.append(t["source"].format(fonte=fonte, data=_date(service["fonte_data_recente"])))
     else:
         lines.append(t["source_undated"].format(fonte=fonte))
     if service.get("stale"):

@@ -118,7 +118,7 @@ def register(app, url: Optional[str], login_required, render) -> None:
         values = form_values(request)
         try:
             changes = await in_thread(edit.update, service_id, values, request.form.get("fonte", ""),
-                                      request.form.get("data_fonte", ""), request.ctx.user["username"], url)
+                                      request.form.get("data_nuova_fonte", ""), request.ctx.user["username"], url)
         except edit.EditError as err:
             return entry_page(request, service_id, errors=err.errors, status=400, form={k: request.form.get(k) for k in request.form})
         return back(service_id, "modifica" if changes else "nessuna")
@@ -155,7 +155,7 @@ def register(app, url: Optional[str], login_required, render) -> None:
     async def directory_coverage(request: Request, service_id: str):
         try:
             await in_thread(edit.set_coverage, service_id, request.form.get("comuni", ""),
-                            request.form.get("fonte", ""), request.form.get("data_fonte", ""),
+                            request.form.get("fonte", ""), request.form.get("data_nuova_fonte", ""),
                             request.ctx.user["username"], url)
         except edit.EditError as err:
             return entry_page(request, service_id, errors=err.errors, status=400)
@@ -172,7 +172,7 @@ def register(app, url: Optional[str], login_required, render) -> None:
     async def directory_new(request: Request):
         try:
             service_id = await in_thread(edit.add, request.form.get("tipo", ""), form_values(request),
-                                         request.form.get("fonte", ""), request.form.get("data_fonte", ""),
+                                         request.form.get("fonte", ""), request.form.get("data_nuova_fonte", ""),
                                          request.ctx.user["username"], url)
         except edit.EditError as err:
             return render("directory_new.html", http_status=400, user=request.ctx.user, labels=edit.LABELS,

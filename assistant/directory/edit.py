@@ -87,7 +87,7 @@ def _clean(values: Dict[str, str]) -> Dict[str, Optional[str]]:
     for key in EDITABLE:
         if key in values:
             value = str(values[key] or "").strip()[:2000]
-            out[key] = (loader._split(value) if key == "telefoni" else value) or None
+            out[key] = (loader.split_list(value) if key == "telefoni" else value) or None
     return out
 
 
@@ -125,7 +125,7 @@ def _service(session, service_id: str) -> m.Service:
 def _add_source(service: m.Service, fonte: str, data: str) -> None:
     service.fonte_url = f"{fonte} | {service.fonte_url}" if service.fonte_url else fonte
     service.fonte_data = f"{data} | {service.fonte_data}" if service.fonte_data else data
-    service.data_fonte = loader.newest_date(service.fonte_data)
+    service.fonte_data_recente = loader.newest_date(service.fonte_data)
 
 
 def update(service_id: str, values: Dict[str, str], fonte: str, data: str, operator: str,
@@ -209,7 +209,7 @@ def add(kind: str, values: Dict[str, str], fonte: str, data: str, operator: str,
             raise EditError(errors)
         service_id = _next_id(session, ID_PREFIX[tipo])
         service = m.Service(id=service_id, tipo=tipo, tipo_fonte=kind, attivo=kind != "centro_antiviolenza_in_attivazione",
-                            fonte_url=fonte, fonte_data=data, data_fonte=data,
+                            fonte_url=fonte, fonte_data=data, fonte_data_recente=data,
                             aggiornato_il=now(), aggiornato_da=operator, **values)
         if tipo == m.CASA_RIFUGIO:
             service.indirizzo = None
@@ -289,7 +289,7 @@ def row(service: m.Service) -> Dict:
         "telefono_h24": service.telefono_h24 or "", "numero_verde": service.numero_verde or "",
         "email": service.email or "", "sito": service.sito or "", "orari": service.orari or "",
         "note": service.note or "", "fonte_url": service.fonte_url, "fonte_data": service.fonte_data,
-        "data_fonte": service.data_fonte or "", "attivo": bool(service.attivo),
+        "fonte_data_recente": service.fonte_data_recente or "", "attivo": bool(service.attivo),
         "chiuso": service.chiuso, "chiuso_motivo": service.chiuso_motivo or "",
         "chiuso_da": service.chiuso_da or "", "chiuso_il": service.chiuso_il,
         "verificato_il": service.verificato_il, "verificato_da": service.verificato_da or "",
@@ -466,7 +466,7 @@ def preview_import(filename: str, text: str, url: Optional[str] = None) -> Previ
         preview.errors.append(f"{name}:1: non riconosco il file: deve avere le colonne di uno dei file dell'elenco "
                               f"({', '.join(SEED_HEADERS)})")
         return preview
-    r = loader._Reader()
+    r = loader.Reader()
     seed = loader.Seed()
     with db.session_scope(url) as session:
         known = set(_known(session))
@@ -537,7 +537,7 @@ def apply_import(filename: str, text: str, digest: str, operator: str, url: Opti
             old = session.get(m.Service, new.id)
             for key, _before, _after in change["campi"]:
                 setattr(old, key, getattr(new, key))
-            old.data_fonte = loader.newest_date(old.fonte_data)
+            old.fonte_data_recente = loader.newest_date(old.fonte_data)
             old.aggiornato_il, old.aggiornato_da = now(), operator
             if old.chiuso_motivo and not old.chiuso_il:
                 old.chiuso_il, old.chiuso_da = now(), operator

@@ -2,7 +2,8 @@
 
 Every file is read and checked before anything is written; one bad row stops the load and is
 reported with its file, line and reason, so the database never holds half a file. The load itself
-is one transaction.
+is one transaction. Each file has a row model (a dataclass declaring its columns, its checks and the
+rows it makes) and a small parser; the console's import reuses the parsers of the three service files.
 """
 from __future__ import annotations
 
@@ -11,15 +12,16 @@ import datetime as dt
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import ClassVar, Dict, List, Optional, Set, Tuple, Type, TypeVar
 
-from sqlalchemy import delete, inspect, select, text
+from sqlalchemy import delete, select
 
 from assistant import db
 from assistant.settings import PROJECT_ROOT
 from assistant.directory import models as m
+from assistant.migrations import ensure_schema
 
 SEED_DIR = PROJECT_ROOT / "data" / "directory"
 SEED_FILES = (
@@ -44,8 +46,8 @@ CAV_TYPES = {
 VICTIM_TYPES = {"assistenza_vittime_reato": m.SUPPORTO_VITTIME, "antitratta": m.ANTITRATTA,
                 "antitratta_rete_locale": m.ANTITRATTA}
 
-# A row whose note says the service ceased or merged is kept (history) but loaded as closed.
 SHELTER_ADDRESS = {"", "segreto", "indirizzo segreto"}
+# A row whose note says the service ceased or merged is kept (history) but loaded as closed.
 _CLOSED_NOTE = re.compile(r"\b(CESSATO|CONFLUITO|non proporre agli utenti)\b", re.IGNORECASE)
 _DATE = re.compile(r"\b((?:19|20)\d\d)(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?\b")
 _PHONE = re.compile(r"\+?\d[\d .\-/]{1,16}\d")
@@ -80,7 +82,8 @@ def phone_is_valid(text: str) -> bool:
     return True
 
 
-def _split(value: str) -> str:
+def split_list(value: str) -> str:
+    """' | '-separated parts as stored: "a | b" -> "a|b" (empty parts dropped)."""
     return "|".join(part.strip() for part in (value or "").split("|") if part.strip())
 
 
@@ -100,13 +103,254 @@ def parse_day(value: str):
     return None
 
 
-def _maintenance(service: m.Service, row: Dict[str, str]) -> m.Service:
-    """Optional columns written by the console's export (absent from the research seed)."""
-    if (row.get("stato") or "").strip() == "chiuso" or (not row.get("stato") and _CLOSED_NOTE.search(row.get("note") or "")):
-        service.chiuso_motivo = _empty(row.get("motivo_chiusura")) or "la fonte indica che il servizio è cessato o confluito (vedi note)"
-    service.verificato_il = parse_day(row.get("verificato_il", ""))
-    service.verificato_da = _empty(row.get("verificato_da"))
-    return service
+# Row models: one dataclass per CSV, one field per column read. A field without a default is a
+# required column (a file without it is refused at line 1); cells are read stripped of spaces.
+
+@dataclass(frozen=True, kw_only=True)
+class _Row:
+    @classmethod
+    def required(cls) -> List[str]:
+        return [f.name for f in fields(cls) if f.default is MISSING]
+
+    @classmethod
+    def of(cls, cells: Dict[str, str]):
+        return cls(**{f.name: (cells.get(f.name) or "").strip() for f in fields(cls)})
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Sourced(_Row):
+    """Every entry carries the source that says so: `fonte_url` and `fonte_data` (the source's dates as
+    written, newest first, ' | '-separated)."""
+
+    fonte_url: str
+    fonte_data: str
+
+    def date_problem(self) -> List[str]:
+        if date_is_valid(self.fonte_data):
+            return []
+        return [f"fonte_data {self.fonte_data!r} non contiene una data e non dice n.d."]
+
+    def source(self) -> Dict[str, Optional[str]]:
+        """The source columns of a Service."""
+        return {"fonte_url": self.fonte_url, "fonte_data": self.fonte_data,
+                "fonte_data_recente": newest_date(self.fonte_data)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ServiceRow(_Sourced):
+    """A service of one of the three service files, with the optional columns of the console's export."""
+
+    PHONES: ClassVar[Tuple[str, ...]] = ("telefono",)
+    ISTAT: ClassVar[str] = "istat_comune"  # the column with the comune's ISTAT code
+    id: str
+    telefono: str = ""
+    email: str = ""
+    sito: str = ""
+    note: str = ""
+    stato: str = ""
+    motivo_chiusura: str = ""
+    verificato_il: str = ""
+    verificato_da: str = ""
+
+    def problems(self, known: Set[str]) -> List[str]:
+        out = []
+        istat = getattr(self, self.ISTAT)
+        if istat and istat not in known:
+            out.append(f"il codice ISTAT {istat!r} non è un comune del Piemonte")
+        for col in self.PHONES:
+            value = getattr(self, col)
+            if value and not phone_is_valid(value):
+                out.append(f"{col} {value!r} non è un numero di telefono valido")
+        if not self.fonte_url:
+            out.append("fonte_url è vuoto: ogni voce ha la sua fonte")
+        return out + self.date_problem()
+
+    def common(self) -> Dict[str, object]:
+        """The Service columns every service file fills the same way."""
+        closed = self.stato == "chiuso" or (not self.stato and _CLOSED_NOTE.search(self.note))
+        reason = (_empty(self.motivo_chiusura) or "la fonte indica che il servizio è cessato o confluito (vedi note)"
+                  if closed else None)
+        return {"id": self.id, "istat_comune": _empty(getattr(self, self.ISTAT)),
+                "telefoni": _empty(split_list(self.telefono)), "email": _empty(self.email),
+                "sito": _empty(self.sito), "note": _empty(self.note), **self.source(),
+                # maintenance: a row whose stato is "chiuso" (console export) or, without a stato, whose
+                # note says the service ceased or merged is kept (history) but loaded as closed
+                "chiuso_motivo": reason, "verificato_il": parse_day(self.verificato_il),
+                "verificato_da": _empty(self.verificato_da)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class _PlaceRow(_ServiceRow):
+    """The columns that centri and victim services share."""
+
+    tipo: str
+    nome: str
+    istat_comune: str
+    provincia: str = ""
+    ente_gestore: str = ""
+    indirizzo: str = ""
+    numero_verde: str = ""
+    orari: str = ""
+
+    def common(self) -> Dict[str, object]:
+        return {**super().common(), "nome": self.nome, "tipo_fonte": self.tipo, "ente": _empty(self.ente_gestore),
+                "provincia": _empty(self.provincia), "numero_verde": _empty(self.numero_verde),
+                "orari": _empty(self.orari)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CentroRow(_PlaceRow):
+    """centri_antiviolenza_piemonte.csv: centres, help desks and shelters."""
+
+    PHONES: ClassVar[Tuple[str, ...]] = ("telefono", "telefono_h24", "numero_verde")
+    provincia: str = field()  # required in this file
+    telefono_h24: str = ""
+
+    @property
+    def shelter(self) -> bool:
+        return CAV_TYPES[self.tipo][0] == m.CASA_RIFUGIO
+
+    def problems(self, known: Set[str]) -> List[str]:
+        out = super().problems(known)
+        if self.shelter and self.indirizzo.lower() not in SHELTER_ADDRESS:
+            out.append("una casa rifugio non ha mai un indirizzo (solo vuoto o 'segreto')")
+        return out
+
+    def service(self) -> m.Service:
+        tipo, attivo = CAV_TYPES[self.tipo]
+        return m.Service(tipo=tipo, attivo=attivo, telefono_h24=_empty(self.telefono_h24),
+                         indirizzo=None if self.shelter else _empty(self.indirizzo),  # shelters: never stored
+                         **self.common())
+
+    def province_coverage(self) -> Optional[m.Coverage]:
+        """A centre named for a whole province (e.g. "del VCO", no comune) serves that province."""
+        if self.istat_comune or self.provincia not in PROVINCES or self.shelter:
+            return None
+        return m.Coverage(service_id=self.id, provincia=self.provincia, fonte_url=self.fonte_url,
+                          fonte_data=self.fonte_data)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VittimeRow(_PlaceRow):
+    """servizi_vittime_piemonte.csv: victim support and anti-trafficking services."""
+
+    PHONES: ClassVar[Tuple[str, ...]] = ("telefono", "numero_verde")
+
+    def service(self) -> m.Service:
+        return m.Service(tipo=VICTIM_TYPES[self.tipo], attivo=True, indirizzo=_empty(self.indirizzo), **self.common())
+
+
+@dataclass(frozen=True, kw_only=True)
+class SocialeRow(_ServiceRow):
+    """servizi_sociali_piemonte.csv: the enti gestori of the social services."""
+
+    ISTAT: ClassVar[str] = "istat_sede"
+    denominazione: str
+    istat_sede: str
+    acronimo: str = ""
+    tipo_ente: str = ""
+    provincia: str = ""
+    indirizzo_sede: str = ""
+    comune_sede: str = ""
+    cap: str = ""
+
+    def address(self) -> Optional[str]:
+        """"via X 1, 10100 Comune" when the source gives the CAP (the console's export writes it whole)."""
+        if not self.indirizzo_sede:
+            return None
+        town = f"{self.cap} {self.comune_sede}".strip() if self.cap else ""
+        return ", ".join(x for x in [self.indirizzo_sede, town] if x)
+
+    def service(self) -> m.Service:
+        return m.Service(tipo=m.ENTE_GESTORE, tipo_fonte=_empty(self.tipo_ente), attivo=True, nome=self.denominazione,
+                         ente=_empty(self.acronimo), provincia=_empty(self.provincia), indirizzo=self.address(),
+                         **self.common())
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnteComuneRow(_Sourced):
+    """enti_gestori_comuni.csv: which ente gestore serves each comune."""
+
+    istat_comune: str
+    ente_gestore: str
+    ente_gestore_id: str
+
+    def unnamed_ente(self) -> m.Service:
+        """The source names an ente that has no row of its own: keep its name, no contact is invented."""
+        key = "EG-" + hashlib.sha1(self.ente_gestore.encode()).hexdigest()[:8]
+        return m.Service(id=key, tipo=m.ENTE_GESTORE, tipo_fonte="ente gestore (solo nome)", attivo=True,
+                         nome=self.ente_gestore, **self.source())
+
+    def coverage(self, service_id: str) -> m.Coverage:
+        return m.Coverage(service_id=service_id, istat_comune=self.istat_comune, fonte_url=self.fonte_url,
+                          fonte_data=self.fonte_data)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NumeroRow(_Sourced):
+    """numeri_nazionali.csv: national help lines."""
+
+    numero: str
+    servizio: str
+    gestore: str = ""
+    disponibilita: str = ""
+    descrizione: str = ""
+
+    def problems(self) -> List[str]:
+        phone = [] if phone_is_valid(self.numero) else [f"numero {self.numero!r} non è un numero di telefono valido"]
+        return phone + self.date_problem()
+
+    def service(self) -> m.Service:
+        return m.Service(id="N-" + re.sub(r"\D", "", self.numero), tipo=m.LINEA_NAZIONALE, attivo=True,
+                         nome=self.servizio, ente=_empty(self.gestore), telefoni=self.numero,
+                         orari=_empty(self.disponibilita), note=_empty(self.descrizione), **self.source())
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComuneRow(_Row):
+    """comuni_piemonte.csv: the comuni of Piemonte with their coordinates and CAPs."""
+
+    istat: str
+    comune: str
+    provincia: str
+    lat: str
+    lon: str
+    cap: str
+    codice_catastale: str = ""
+
+    def problem(self) -> Optional[str]:
+        """The first thing wrong with the row, if any."""
+        try:
+            lat, lon = float(self.lat), float(self.lon)
+        except ValueError:
+            return "le coordinate non sono numeri"
+        caps = split_list(self.cap)
+        if not re.fullmatch(r"\d{6}", self.istat):
+            return f"il codice ISTAT {self.istat!r} non ha 6 cifre"
+        if self.provincia not in PROVINCES:
+            return f"la provincia {self.provincia!r} non è del Piemonte"
+        if not (43.5 < lat < 46.6 and 6.5 < lon < 9.3):
+            return "coordinate fuori dal Piemonte"
+        if not caps or not all(re.fullmatch(r"\d{5}", c) for c in caps.split("|")):
+            return f"CAP {self.cap!r} non è un elenco di codici di 5 cifre"
+        return None
+
+    def comune_model(self) -> m.Comune:
+        return m.Comune(istat=self.istat, nome=self.comune, provincia=self.provincia, lat=float(self.lat),
+                        lon=float(self.lon), caps=split_list(self.cap), codice_catastale=_empty(self.codice_catastale))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComuneItaliaRow(_Row):
+    """comuni_italia.csv: every Italian comune, to recognise places outside Piemonte."""
+
+    istat: str
+    comune: str
+    provincia: str
+    regione: str
+
+    def comune_model(self) -> m.ComuneItalia:
+        return m.ComuneItalia(istat=self.istat, nome=self.comune, provincia=self.provincia, regione=self.regione)
 
 
 @dataclass
@@ -118,7 +362,12 @@ class Seed:
     digest: str = ""
 
 
-class _Reader:
+RowT = TypeVar("RowT", bound=_Row)
+
+
+class Reader:
+    """Reads seed files and collects every bad row as "file:line: reason"."""
+
     def __init__(self, seed_dir: Optional[Path] = None):
         self.seed_dir = seed_dir
         self.errors: List[str] = []
@@ -148,172 +397,108 @@ class _Reader:
             end = reader.line_num
         return out
 
-    def bad(self, name: str, line: int, reason: str) -> None:
-        self.errors.append(f"{name}:{line}: {reason}")
+    def records(self, name: str, model: Type[RowT], text: Optional[str] = None) -> List[Tuple[int, RowT]]:
+        """(line, row model) pairs of one file."""
+        return [(line, model.of(row)) for line, row in self.rows(name, model.required(), text)]
+
+    def bad(self, name: str, line: int, *reasons: str) -> None:
+        self.errors.extend(f"{name}:{line}: {reason}" for reason in reasons)
 
 
-def _check_service_row(r: _Reader, name: str, line: int, row: Dict[str, str], known: set,
-                       phone_cols: List[str]) -> None:
-    istat = (row.get("istat_comune") or row.get("istat_sede") or "").strip()
-    if istat and istat not in known:
-        r.bad(name, line, f"il codice ISTAT {istat!r} non è un comune del Piemonte")
-    for col in phone_cols:
-        if row.get(col) and not phone_is_valid(row[col]):
-            r.bad(name, line, f"{col} {row[col]!r} non è un numero di telefono valido")
-    if not (row.get("fonte_url") or "").strip():
-        r.bad(name, line, "fonte_url è vuoto: ogni voce ha la sua fonte")
-    if not date_is_valid(row.get("fonte_data", "")):
-        r.bad(name, line, f"fonte_data {row.get('fonte_data')!r} non contiene una data e non dice n.d.")
+# One parser per file. A row whose type is unknown, or whose comune or ente does not exist, builds
+# nothing; any other bad row is reported and still built, so that an import's preview shows it.
+
+def parse_comuni(r: Reader, seed: Seed, name: str = "comuni_piemonte.csv") -> Set[str]:
+    """The comuni of Piemonte; returns their ISTAT codes."""
+    for line, row in r.records(name, ComuneRow):
+        problem = row.problem()
+        if problem:
+            r.bad(name, line, problem)
+        else:
+            seed.comuni.append(row.comune_model())
+    known = {c.istat for c in seed.comuni}
+    if len(known) != len(seed.comuni):
+        r.errors.append(f"{name}: codici ISTAT ripetuti")
+    return known
 
 
-def parse_centri(r: _Reader, seed: Seed, known: set, text: Optional[str] = None,
+def parse_italia(r: Reader, seed: Seed, name: str = "comuni_italia.csv") -> None:
+    for line, row in r.records(name, ComuneItaliaRow):
+        if not re.fullmatch(r"\d{6}", row.istat) or not row.regione:
+            r.bad(name, line, "manca il codice ISTAT o la regione")
+        else:
+            seed.italia.append(row.comune_model())
+
+
+def parse_centri(r: Reader, seed: Seed, known: Set[str], text: Optional[str] = None,
                  name: str = "centri_antiviolenza_piemonte.csv") -> None:
-    for line, row in r.rows(name, ["id", "tipo", "nome", "istat_comune", "provincia", "fonte_url", "fonte_data"], text):
-        if row["tipo"] not in CAV_TYPES:
-            r.bad(name, line, f"tipo {row['tipo']!r} sconosciuto")
+    for line, row in r.records(name, CentroRow, text):
+        if row.tipo not in CAV_TYPES:
+            r.bad(name, line, f"tipo {row.tipo!r} sconosciuto")
             continue
-        _check_service_row(r, name, line, row, known, ["telefono", "telefono_h24", "numero_verde"])
-        tipo, attivo = CAV_TYPES[row["tipo"]]
-        shelter = tipo == m.CASA_RIFUGIO
-        if shelter and (row.get("indirizzo") or "").strip().lower() not in SHELTER_ADDRESS:
-            r.bad(name, line, "una casa rifugio non ha mai un indirizzo (solo vuoto o 'segreto')")
-        seed.services.append(_maintenance(m.Service(
-            id=row["id"], tipo=tipo, tipo_fonte=row["tipo"], attivo=attivo, nome=row["nome"].strip(),
-            ente=_empty(row.get("ente_gestore")), istat_comune=_empty(row["istat_comune"]),
-            provincia=_empty(row["provincia"]),
-            indirizzo=None if shelter else _empty(row.get("indirizzo")),  # shelters: never stored
-            telefoni=_empty(_split(row.get("telefono", ""))), telefono_h24=_empty(row.get("telefono_h24")),
-            numero_verde=_empty(row.get("numero_verde")), email=_empty(row.get("email")),
-            sito=_empty(row.get("sito")), orari=_empty(row.get("orari")), note=_empty(row.get("note")),
-            fonte_url=row["fonte_url"].strip(), fonte_data=row["fonte_data"].strip(),
-            data_fonte=newest_date(row["fonte_data"])), row))
-        if not row["istat_comune"].strip() and row["provincia"] in PROVINCES and not shelter:
-            # a centre named for a whole province (e.g. "del VCO") serves that province
-            seed.coverage.append(m.Coverage(service_id=row["id"], provincia=row["provincia"],
-                                            fonte_url=row["fonte_url"], fonte_data=row["fonte_data"]))
+        r.bad(name, line, *row.problems(known))
+        seed.services.append(row.service())
+        coverage = row.province_coverage()
+        if coverage is not None:
+            seed.coverage.append(coverage)
 
 
-def parse_sociali(r: _Reader, seed: Seed, known: set, text: Optional[str] = None,
-                  name: str = "servizi_sociali_piemonte.csv") -> set:
+def parse_sociali(r: Reader, seed: Seed, known: Set[str], text: Optional[str] = None,
+                  name: str = "servizi_sociali_piemonte.csv") -> Set[str]:
+    """The enti gestori; returns their ids."""
     enti = set()
-    for line, row in r.rows(name, ["id", "denominazione", "istat_sede", "fonte_url", "fonte_data"], text):
-        _check_service_row(r, name, line, row, known, ["telefono"])
-        enti.add(row["id"])
-        # "via X 1, 10100 Comune" when the source gives the CAP (the console's export writes it whole)
-        cap = row.get("cap", "").strip()
-        address = ", ".join(x for x in [row.get("indirizzo_sede", "").strip(),
-                                        f"{cap} {row.get('comune_sede', '').strip()}".strip() if cap else ""] if x)
-        seed.services.append(_maintenance(m.Service(
-            id=row["id"], tipo=m.ENTE_GESTORE, tipo_fonte=_empty(row.get("tipo_ente")), attivo=True,
-            nome=row["denominazione"].strip(), ente=_empty(row.get("acronimo")),
-            istat_comune=_empty(row["istat_sede"]), provincia=_empty(row.get("provincia")),
-            indirizzo=address if row.get("indirizzo_sede", "").strip() else None,
-            telefoni=_empty(_split(row.get("telefono", ""))), email=_empty(row.get("email")),
-            sito=_empty(row.get("sito")), note=_empty(row.get("note")),
-            fonte_url=row["fonte_url"].strip(), fonte_data=row["fonte_data"].strip(),
-            data_fonte=newest_date(row["fonte_data"])), row))
+    for line, row in r.records(name, SocialeRow, text):
+        r.bad(name, line, *row.problems(known))
+        enti.add(row.id)
+        seed.services.append(row.service())
     return enti
 
 
-def parse_enti_comuni(r: _Reader, seed: Seed, known: set, enti: set, text: Optional[str] = None,
+def parse_enti_comuni(r: Reader, seed: Seed, known: Set[str], enti: Set[str], text: Optional[str] = None,
                       name: str = "enti_gestori_comuni.csv") -> None:
     unnamed: Dict[str, m.Service] = {}
-    for line, row in r.rows(name, ["istat_comune", "ente_gestore", "ente_gestore_id", "fonte_url", "fonte_data"], text):
-        istat, ente_id = row["istat_comune"].strip(), row["ente_gestore_id"].strip()
-        if istat not in known:
-            r.bad(name, line, f"il codice ISTAT {istat!r} non è un comune del Piemonte")
+    for line, row in r.records(name, EnteComuneRow, text):
+        if row.istat_comune not in known:
+            r.bad(name, line, f"il codice ISTAT {row.istat_comune!r} non è un comune del Piemonte")
             continue
-        if not date_is_valid(row["fonte_data"]):
-            r.bad(name, line, f"fonte_data {row['fonte_data']!r} non contiene una data e non dice n.d.")
-        if ente_id and ente_id not in enti:
-            r.bad(name, line, f"ente_gestore_id {ente_id!r} non è in servizi_sociali_piemonte.csv")
+        r.bad(name, line, *row.date_problem())
+        if row.ente_gestore_id and row.ente_gestore_id not in enti:
+            r.bad(name, line, f"ente_gestore_id {row.ente_gestore_id!r} non è in servizi_sociali_piemonte.csv")
             continue
+        ente_id = row.ente_gestore_id
         if not ente_id:
-            # The source names an ente that has no row of its own: keep its name, no contact is invented.
-            key = "EG-" + hashlib.sha1(row["ente_gestore"].strip().encode()).hexdigest()[:8]
-            if key not in unnamed:
-                unnamed[key] = m.Service(id=key, tipo=m.ENTE_GESTORE, tipo_fonte="ente gestore (solo nome)",
-                                         attivo=True, nome=row["ente_gestore"].strip(),
-                                         fonte_url=row["fonte_url"].strip(), fonte_data=row["fonte_data"].strip(),
-                                         data_fonte=newest_date(row["fonte_data"]))
-            ente_id = key
-        seed.coverage.append(m.Coverage(service_id=ente_id, istat_comune=istat, fonte_url=row["fonte_url"].strip(),
-                                        fonte_data=row["fonte_data"].strip()))
+            ente = row.unnamed_ente()
+            ente_id = unnamed.setdefault(ente.id, ente).id
+        seed.coverage.append(row.coverage(ente_id))
     seed.services.extend(unnamed.values())
 
 
-def parse_vittime(r: _Reader, seed: Seed, known: set, text: Optional[str] = None,
+def parse_vittime(r: Reader, seed: Seed, known: Set[str], text: Optional[str] = None,
                   name: str = "servizi_vittime_piemonte.csv") -> None:
-    for line, row in r.rows(name, ["id", "tipo", "nome", "istat_comune", "fonte_url", "fonte_data"], text):
-        if row["tipo"] not in VICTIM_TYPES:
-            r.bad(name, line, f"tipo {row['tipo']!r} sconosciuto")
+    for line, row in r.records(name, VittimeRow, text):
+        if row.tipo not in VICTIM_TYPES:
+            r.bad(name, line, f"tipo {row.tipo!r} sconosciuto")
             continue
-        _check_service_row(r, name, line, row, known, ["telefono", "numero_verde"])
-        seed.services.append(_maintenance(m.Service(
-            id=row["id"], tipo=VICTIM_TYPES[row["tipo"]], tipo_fonte=row["tipo"], attivo=True,
-            nome=row["nome"].strip(), ente=_empty(row.get("ente_gestore")),
-            istat_comune=_empty(row["istat_comune"]), provincia=_empty(row.get("provincia")),
-            indirizzo=_empty(row.get("indirizzo")), telefoni=_empty(_split(row.get("telefono", ""))),
-            numero_verde=_empty(row.get("numero_verde")), email=_empty(row.get("email")),
-            sito=_empty(row.get("sito")), orari=_empty(row.get("orari")), note=_empty(row.get("note")),
-            fonte_url=row["fonte_url"].strip(), fonte_data=row["fonte_data"].strip(),
-            data_fonte=newest_date(row["fonte_data"])), row))
+        r.bad(name, line, *row.problems(known))
+        seed.services.append(row.service())
+
+
+def parse_numeri(r: Reader, seed: Seed, name: str = "numeri_nazionali.csv") -> None:
+    for line, row in r.records(name, NumeroRow):
+        r.bad(name, line, *row.problems())
+        seed.services.append(row.service())
 
 
 def read_seed(seed_dir: Path = SEED_DIR) -> Seed:
     """Read and validate every seed file; raise SeedError listing all bad rows."""
-    r = _Reader(seed_dir)
+    r = Reader(seed_dir)
     seed = Seed()
-
-    for line, row in r.rows("comuni_piemonte.csv", ["istat", "comune", "provincia", "lat", "lon", "cap"]):
-        istat = row["istat"].strip()
-        try:
-            lat, lon = float(row["lat"]), float(row["lon"])
-        except ValueError:
-            r.bad("comuni_piemonte.csv", line, "le coordinate non sono numeri")
-            continue
-        caps = _split(row["cap"])
-        if not re.fullmatch(r"\d{6}", istat):
-            r.bad("comuni_piemonte.csv", line, f"il codice ISTAT {istat!r} non ha 6 cifre")
-        elif row["provincia"] not in PROVINCES:
-            r.bad("comuni_piemonte.csv", line, f"la provincia {row['provincia']!r} non è del Piemonte")
-        elif not (43.5 < lat < 46.6 and 6.5 < lon < 9.3):
-            r.bad("comuni_piemonte.csv", line, "coordinate fuori dal Piemonte")
-        elif not caps or not all(re.fullmatch(r"\d{5}", c) for c in caps.split("|")):
-            r.bad("comuni_piemonte.csv", line, f"CAP {row['cap']!r} non è un elenco di codici di 5 cifre")
-        else:
-            seed.comuni.append(m.Comune(istat=istat, nome=row["comune"].strip(), provincia=row["provincia"],
-                                        lat=lat, lon=lon, caps=caps,
-                                        codice_catastale=_empty(row.get("codice_catastale"))))
-    known = {c.istat for c in seed.comuni}
-    if len(known) != len(seed.comuni):
-        r.errors.append("comuni_piemonte.csv: codici ISTAT ripetuti")
-
-    for line, row in r.rows("comuni_italia.csv", ["istat", "comune", "provincia", "regione"]):
-        if not re.fullmatch(r"\d{6}", row["istat"]) or not row["regione"].strip():
-            r.bad("comuni_italia.csv", line, "manca il codice ISTAT o la regione")
-            continue
-        seed.italia.append(m.ComuneItalia(istat=row["istat"], nome=row["comune"].strip(),
-                                          provincia=row["provincia"], regione=row["regione"].strip()))
-
+    known = parse_comuni(r, seed)
+    parse_italia(r, seed)
     parse_centri(r, seed, known)
-    enti = parse_sociali(r, seed, known)
-    parse_enti_comuni(r, seed, known, enti)
+    parse_enti_comuni(r, seed, known, parse_sociali(r, seed, known))
     parse_vittime(r, seed, known)
-
-    name = "numeri_nazionali.csv"
-    for line, row in r.rows(name, ["numero", "servizio", "fonte_url", "fonte_data"]):
-        if not phone_is_valid(row["numero"]):
-            r.bad(name, line, f"numero {row['numero']!r} non è un numero di telefono valido")
-        if not date_is_valid(row["fonte_data"]):
-            r.bad(name, line, f"fonte_data {row['fonte_data']!r} non contiene una data e non dice n.d.")
-        seed.services.append(m.Service(
-            id="N-" + re.sub(r"\D", "", row["numero"]), tipo=m.LINEA_NAZIONALE, attivo=True,
-            nome=row["servizio"].strip(), ente=_empty(row.get("gestore")), telefoni=row["numero"].strip(),
-            orari=_empty(row.get("disponibilita")), note=_empty(row.get("descrizione")),
-            fonte_url=row["fonte_url"].strip(), fonte_data=row["fonte_data"].strip(),
-            data_fonte=newest_date(row["fonte_data"])))
-
+    parse_numeri(r, seed)
     ids = [s.id for s in seed.services]
     if len(ids) != len(set(ids)):
         r.errors.append("id di servizio ripetuti tra i file")
@@ -331,19 +516,6 @@ def seed_digest(seed_dir: Path = SEED_DIR) -> str:
         digest.update(path.read_bytes() if path.exists() else b"")
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()
-
-
-def ensure_schema(url: Optional[str] = None) -> None:
-    """Create missing tables, and add the maintenance columns to a `services` table made by an older
-    version (embedded SQLite set-ups are not migrated with Alembic; all new columns are nullable)."""
-    engine = db.engine(url)
-    m.Base.metadata.create_all(engine)
-    have = {col["name"] for col in inspect(engine).get_columns("services")}
-    with engine.begin() as conn:
-        for column in m.Service.__table__.columns:
-            if column.name not in have:
-                kind = column.type.compile(dialect=engine.dialect)
-                conn.execute(text(f"ALTER TABLE services ADD COLUMN {column.name} {kind}"))
 
 
 def loaded_digest(url: Optional[str] = None) -> Optional[str]:

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import relationship
 
-Base = declarative_base()
+from assistant.db import Base
 
 # Service types shown to users. The seed's finer types (associazione, centro_ascolto, ...) are kept
 # in Service.tipo_fonte; Service.tipo is one of these.
@@ -30,10 +30,6 @@ class Comune(Base):
     lon = Column(Float, nullable=False)
     caps = Column(Text, nullable=False)  # "10121|10122|..."
     codice_catastale = Column(String(4))
-
-    @property
-    def cap_list(self) -> list:
-        return [c for c in self.caps.split("|") if c]
 
 
 class ComuneItalia(Base):
@@ -64,9 +60,12 @@ class Service(Base):
     sito = Column(Text)
     orari = Column(Text)
     note = Column(Text)
+    # The sources, newest first and ' | '-separated: their addresses, and their dates as written there
+    # ("2023-12-07 | n.d."); fonte_data_recente is the newest date found in fonte_data (YYYY, YYYY-MM or
+    # YYYY-MM-DD), the one shown to users and used to tell a stale entry.
     fonte_url = Column(Text, nullable=False)
-    fonte_data = Column(Text, nullable=False)  # as written in the source list
-    data_fonte = Column(String(10))  # newest date found in fonte_data (YYYY, YYYY-MM or YYYY-MM-DD)
+    fonte_data = Column(Text, nullable=False)
+    fonte_data_recente = Column(String(10))
     # Maintenance (console): who checked the entry and when; a closed entry is kept but never shown.
     verificato_il = Column(DateTime)
     verificato_da = Column(String(80))

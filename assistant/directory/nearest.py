@@ -35,11 +35,11 @@ def stale_months() -> int:
     return int(raw) if raw.strip().isdigit() else DEFAULT_STALE_MONTHS
 
 
-def source_day(data_fonte: Optional[str]) -> Optional[dt.date]:
+def source_day(fonte_data_recente: Optional[str]) -> Optional[dt.date]:
     """The earliest day a source date can mean ("2023" -> 1 Jan 2023): the conservative reading."""
-    if not data_fonte:
+    if not fonte_data_recente:
         return None
-    parts = [int(p) for p in data_fonte.split("-")]
+    parts = [int(p) for p in fonte_data_recente.split("-")]
     return dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
 
 
@@ -50,7 +50,7 @@ def months_before(day: dt.date, months: int) -> dt.date:
 
 def is_stale(service: m.Service, today: Optional[dt.date] = None) -> bool:
     """Not verified, and no readable source date, for more than SV_STALE_MONTHS."""
-    ref = service.verificato_il.date() if service.verificato_il else source_day(service.data_fonte)
+    ref = service.verificato_il.date() if service.verificato_il else source_day(service.fonte_data_recente)
     return ref is None or ref < months_before(today or dt.date.today(), stale_months())
 
 
@@ -64,7 +64,7 @@ def _public(service: m.Service) -> Dict:
         "telefoni": service.phone_list, "telefono_h24": service.telefono_h24,
         "numero_verde": service.numero_verde, "email": service.email, "sito": service.sito,
         "orari": service.orari, "note": service.note, "fonte_url": service.fonte_url,
-        "fonte_data": service.fonte_data, "data_fonte": service.data_fonte,
+        "fonte_data": service.fonte_data, "fonte_data_recente": service.fonte_data_recente,
         "verificato_il": service.verificato_il.strftime("%Y-%m-%d") if service.verificato_il else None,
         "stale": is_stale(service), "reachable": service.reachable,
         "phone_known": bool(service.phone_list or service.telefono_h24 or service.numero_verde),

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, T
 from sqlalchemy.orm import relationship
 from sqlalchemy.sql.expression import false, true
 
-from assistant.directory.models import Base
+from assistant.db import Base
 
 OPEN, IN_PROGRESS, CLOSED = "open", "in_progress", "closed"
 STATUSES = (OPEN, IN_PROGRESS, CLOSED)

@@ -10,37 +10,16 @@ import urllib.parse
 import urllib.request
 from typing import Dict, List, Optional
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 
 from assistant import db, settings
-from assistant.directory.models import Base
 from assistant.handoff import models as hm
 from assistant.handoff.redact import redact
+from assistant.migrations import ensure_schema
 from assistant.settings import VAR_DIR
 
 # Channels whose output can reach the person later (REST answers only the request it gets).
 PUSH_CHANNELS = {"socketio", "telegram", "twilio"}
-
-
-_SCHEMA_CHECKED: set = set()
-
-
-def ensure_schema(url: Optional[str] = None) -> None:
-    """Tables for a new database; a database made before revision 0002 is migrated to the head."""
-    engine = db.engine(url)
-    if str(engine.url) in _SCHEMA_CHECKED:
-        Base.metadata.create_all(engine)
-        return
-    inspector = inspect(engine)
-    if inspector.has_table("operators") and "active" not in {c["name"] for c in inspector.get_columns("operators")}:
-        from alembic import command
-        from assistant.migrations.__main__ import config
-        cfg = config(engine.url.render_as_string(hide_password=False))
-        if not inspector.has_table("alembic_version"):  # made by create_all: it has revision 0001's tables
-            command.stamp(cfg, "0001")
-        command.upgrade(cfg, "head")
-    Base.metadata.create_all(engine)
-    _SCHEMA_CHECKED.add(str(engine.url))
 
 
 def create(conversation_id: str, channel: str, summary: Optional[str], contact: Optional[str],

@@ -2,25 +2,11 @@
    python -m assistant.migrations current [--db URL]   show the applied revision"""
 import argparse
 import sys
-from pathlib import Path
 
 from alembic import command
-from alembic.config import Config
 
 from assistant import settings
-
-HERE = Path(__file__).resolve().parent
-
-
-def config(url: str) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(HERE))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return cfg
-
-
-def upgrade(url: str) -> None:
-    command.upgrade(config(url), "head")
+from assistant.migrations import config, upgrade
 
 
 def main(argv=None) -> int:

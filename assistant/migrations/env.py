@@ -1,8 +1,9 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from assistant.directory.models import Base
-import assistant.handoff.models  # noqa: F401  (registers the handoff tables on Base.metadata)
+from assistant.db import Base
+import assistant.directory.models  # noqa: F401  (registers the directory tables on Base.metadata)
+import assistant.handoff.models  # noqa: F401  (registers the handoff and console tables)
 
 config = context.config
 target_metadata = Base.metadata

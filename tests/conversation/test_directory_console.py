@@ -53,7 +53,7 @@ def test_an_operator_without_the_role_gets_403_everywhere(bot, people):
     assert len(routes) >= 12
     for method, path in routes:
         resp = s.request(method, bot.console + path, data={"csrf": csrf, "telefoni": "0142 000100",
-                                                           "fonte": "prova", "data_fonte": "2026-01-01"},
+                                                           "fonte": "prova", "data_nuova_fonte": "2026-01-01"},
                          allow_redirects=False, timeout=30)
         assert resp.status_code == 403, (method, path, resp.status_code)
     assert "Elenco servizi" not in s.get(bot.console + "/coda", timeout=10).text
@@ -70,7 +70,7 @@ def test_the_console_refuses_an_address_on_a_shelter(bot, people):
     shelter = next(r["id"] for r in edit.list_services(bot.db_url, tipo="casa_rifugio"))
     resp = s.post(f"{bot.console}/elenco/voce/{shelter}/modifica",
                   data={"csrf": csrf, "indirizzo": "via Roma 1", "fonte": "telefonata del 25/11",
-                        "data_fonte": "2026-11-25"}, timeout=30)
+                        "data_nuova_fonte": "2026-11-25"}, timeout=30)
     assert resp.status_code == 400 and "casa rifugio non ha mai un indirizzo" in resp.text
     assert edit.get(shelter, bot.db_url)["indirizzo"] == ""
 
@@ -122,7 +122,7 @@ def test_an_edit_shows_in_the_next_conversation(bot, people, sender):
     s, csrf = login(bot, people["supervisor"])
     resp = s.post(bot.console + "/elenco/voce/CAV034/modifica",
                   data={"csrf": csrf, "telefoni": "0142 000111", "fonte": "telefonata del 25/11",
-                        "data_fonte": "2026-11-25"}, allow_redirects=False, timeout=30)
+                        "data_nuova_fonte": "2026-11-25"}, allow_redirects=False, timeout=30)
     assert resp.status_code == 303
     time.sleep(check_seconds() + 1)  # the action server reads the directory version at most this often
     bot.texts(sender, "Il mio compagno mi picchia, abito a Casale Monferrato")

@@ -160,7 +160,7 @@ def test_nearest_centre_for_casale_is_in_casale(db_url):
     found = directory(db_url).nearest("006039", m.CENTRO_ANTIVIOLENZA, limit=2)
     assert found[0]["comune"] == "Casale Monferrato" and found[0]["distance_km"] == 0
     assert found[1]["distance_km"] > 0
-    assert all(s["data_fonte"] and s["reachable"] for s in found)
+    assert all(s["fonte_data_recente"] and s["reachable"] for s in found)
 
 
 def test_coverage_first_then_distance(db_url):
@@ -230,7 +230,7 @@ def test_cli_resolve_and_nearest(db_url):
     out = subprocess.run(env_cmd + ["nearest", "Casale Monferrato", "--tipo", "centro_antiviolenza"],
                          capture_output=True, text=True, cwd=PROJECT_ROOT, check=True)
     data = json.loads(out.stdout)
-    assert data["services"][0]["distance_km"] == 0 and data["services"][0]["data_fonte"]
+    assert data["services"][0]["distance_km"] == 0 and data["services"][0]["fonte_data_recente"]
     out = subprocess.run(env_cmd + ["resolve", "Milano"], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True)
     assert json.loads(out.stdout)["region"] == "Lombardia"
 

@@ -63,7 +63,7 @@ def test_an_edit_needs_its_source_and_date_and_is_audited(url):
     assert changes == [("telefoni", None, "0142 000001")]
     after = service(url, "CAV034")
     assert after.fonte_url == f"telefonata del 25/11 | {before}"  # the new source first, the old ones kept
-    assert after.fonte_data.startswith(TODAY) and after.data_fonte == TODAY
+    assert after.fonte_data.startswith(TODAY) and after.fonte_data_recente == TODAY
     assert after.aggiornato_da == "sup"
     [(who, target, reason)] = audit_rows(url, "elenco_modifica")
     assert who == "sup" and target == "servizio CAV034" and "0142 000001" in reason and "telefonata" in reason
@@ -188,7 +188,7 @@ def _card_for(url, istat, cosa="violenza_domestica"):
 def test_a_stale_entry_gets_the_warning_and_the_line_first(url, monkeypatch):
     monkeypatch.setattr(triage, "directory", lambda: directory(url))
     old = service(url, "CAV034")
-    assert old.data_fonte < "2020" and is_stale(old)
+    assert old.fonte_data_recente < "2020" and is_stale(old)
     text = _card_for(url, CASALE)
     assert "potrebbero non essere aggiornati" in text
     assert text.index("chiama prima il numero 1522") < text.index("Centro Antiviolenza me.dea Casale Monferrato")
@@ -207,7 +207,7 @@ def test_stale_months_is_a_setting(url, monkeypatch):
     assert not is_stale(s)
     monkeypatch.setenv("SV_STALE_MONTHS", "24")
     assert is_stale(s)
-    s.data_fonte = None
+    s.fonte_data_recente = None
     monkeypatch.setenv("SV_STALE_MONTHS", "1200")
     assert is_stale(s)  # no readable date: stale
 
