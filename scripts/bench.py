@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Dict, List
 
 import aiohttp
+import psutil
 
 from scripts import lb, run, services
 from scripts.train_if_changed import TRAINING_DATA
@@ -48,11 +50,11 @@ SCRIPT = ["ciao", "cos'è l'ammonimento?", "sì", "il mio ex mi perseguita", "no
           "posso avere un avvocato gratis?", "grazie"]
 
 
-def percentile(values: List[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+def percentile(values: List[float], q: int) -> float:
+    """The q-th percentile (linear interpolation between the closest ranks); NaN without figures."""
+    if len(values) < 2:
+        return float(values[0]) if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 # -- 1. directory --------------------------------------------------------------------------------
@@ -114,53 +116,39 @@ def bench_training(tmp: Path) -> float:
 
 
 # -- 2. load ---------------------------------------------------------------------------------------
-def _tree(pids: List[int]) -> List[int]:
-    """The processes and all their descendants."""
-    children: Dict[int, List[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().split(") ")[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, stack = [], list(pids)
-    while stack:
-        pid = stack.pop()
-        found.append(pid)
-        stack.extend(children.get(pid, []))
+def _tree(pids: List[int]) -> List[psutil.Process]:
+    """The processes and all their descendants that are still running."""
+    found = []
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            parent = psutil.Process(pid)
+            found += [parent] + parent.children(recursive=True)
     return found
 
 
 def tree_rss_mb(pids: List[int]) -> float:
     total = 0
-    for pid in _tree(pids):
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
+    for proc in _tree(pids):
+        with contextlib.suppress(psutil.Error):
+            total += proc.memory_info().rss
+    return total / 2**20
 
 
 def tree_cpu_s(pids: List[int]) -> float:
     """CPU seconds (user + system) used so far by the processes and their descendants."""
-    ticks = 0
-    for pid in _tree(pids):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()
-            ticks += int(fields[11]) + int(fields[12])
-        except (OSError, IndexError, ValueError):
-            pass
-    return ticks / os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for proc in _tree(pids):
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
 
 
 def machine_busy() -> tuple:
-    """(busy, total) CPU time of the whole machine from /proc/stat, in ticks."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
+    """(busy, total) CPU seconds of the whole machine so far (all cores; iowait counts as idle)."""
+    times = psutil.cpu_times()
+    total = sum(times)
+    return total - times.idle - getattr(times, "iowait", 0.0), total
 
 
 async def conversation(session, url: str, deadline: float, latencies: List[float], errors: List[str],
@@ -251,7 +239,7 @@ class SetUp:
         # cores used by the set-up's own processes (Rasa, actions, nginx), and how busy the whole
         # machine was (with the load client, PostgreSQL and Redis)
         result["setup_cores"] = (cpu1 - cpu0) / (t1 - t0)
-        result["machine_busy"] = (busy1 - busy0) / max(1, total1 - total0)
+        result["machine_busy"] = (busy1 - busy0) / max(1e-9, total1 - total0)
         self.levels.append(result)
         print(f"  {self.name:10} {result['model']:6} users={users:3} rps={result['throughput_rps']:6.1f} "
               f"p50={result['p50_ms']:6.0f} ms p95={result['p95_ms']:6.0f} ms p99={result['p99_ms']:6.0f} ms "

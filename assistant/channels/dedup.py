@@ -56,6 +56,8 @@ class Dedup:
     def _db_first(self, key: str) -> bool:
         if self._engine is None:
             engine = sa.create_engine(self.database_url, future=True, pool_pre_ping=True)
+            # a cache of recent update ids, not data: outside the migrated schema, made where it is used
+            # (docs/operations.md, "Database schema")
             metadata.create_all(engine, checkfirst=True)
             self._engine = engine
         now = time.time()

@@ -32,6 +32,12 @@ def _columns(inspector, table: str) -> Set[str]:
     return {col["name"] for col in inspector.get_columns(table)} if inspector.has_table(table) else set()
 
 
+def _our_tables() -> Set[str]:
+    import assistant.directory.models  # noqa: F401  (registers the tables on Base.metadata; imported
+    import assistant.handoff.models  # noqa: F401   here, as the models' modules import this package)
+    return set(db.Base.metadata.tables)
+
+
 def _adopt(engine, cfg: Config) -> None:
     """Stamp a database made by `create_all` before the migrations were the only schema authority
     (embedded SQLite set-ups of older versions have no `alembic_version`) with the revision its tables
@@ -41,11 +47,9 @@ def _adopt(engine, cfg: Config) -> None:
         command.stamp(cfg, "0001")  # made by create_all at revision 0001: it has all of 0001's tables
         return
     # Made by the directory loader (its tables only, maybe without the maintenance columns) or at
-    # revision 0002/0003. The one use of create_all outside the tests, documented in docs/operations.md:
-    # it adds only the tables that are missing, in their present shape, to a database that predates the
-    # migrations; 0003 then adds the maintenance columns that are missing and 0004 renames data_fonte.
-    import assistant.directory.models  # noqa: F401  (registers the tables on Base.metadata)
-    import assistant.handoff.models  # noqa: F401
+    # revision 0002/0003. One of the two documented uses of create_all (docs/operations.md, "Database
+    # schema"): it adds only the tables that are missing, in their present shape, to a database that
+    # predates the migrations; 0003 then adds the maintenance columns it lacks and 0004 renames data_fonte.
     pre_rename = "data_fonte" in _columns(inspector, "services")
     db.Base.metadata.create_all(engine)
     command.stamp(cfg, "0002" if pre_rename else "head")
@@ -59,7 +63,7 @@ def ensure_schema(url: Optional[str] = None) -> None:
         return
     cfg = config(key)
     tables = set(inspect(engine).get_table_names())
-    if tables and "alembic_version" not in tables:
+    if tables & _our_tables() and "alembic_version" not in tables:
         _adopt(engine, cfg)
     command.upgrade(cfg, "head")
     _MIGRATED.add(key)

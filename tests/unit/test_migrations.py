@@ -3,9 +3,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-import assistant.handoff.models  # noqa: F401
-from assistant.directory import loader
-from assistant.directory.models import Base
+import assistant.handoff.models  # noqa: F401  (all tables on Base.metadata)
+from assistant.directory import loader  # (registers the directory tables)
+from assistant.db import Base
 from assistant.migrations.__main__ import upgrade
 from scripts.services import pg_url_with_db
 
