@@ -5,19 +5,23 @@ migrations and the models agree)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, Set
+from typing import TYPE_CHECKING, Optional, Set
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect
 
 from assistant import db
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# alembic is imported when a database is first checked, not when the processes' modules are imported
 
 HERE = Path(__file__).resolve().parent
 _MIGRATED: Set[str] = set()
 
 
 def config(url: str) -> Config:
+    from alembic.config import Config
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -25,6 +29,7 @@ def config(url: str) -> Config:
 
 
 def upgrade(url: str) -> None:
+    from alembic import command
     command.upgrade(config(url), "head")
 
 
@@ -42,6 +47,7 @@ def _adopt(engine, cfg: Config) -> None:
     """Stamp a database made by `create_all` before the migrations were the only schema authority
     (embedded SQLite set-ups of older versions have no `alembic_version`) with the revision its tables
     match, so that `upgrade` brings it to the head like any other."""
+    from alembic import command
     inspector = inspect(engine)
     if inspector.has_table("operators") and "active" not in _columns(inspector, "operators"):
         command.stamp(cfg, "0001")  # made by create_all at revision 0001: it has all of 0001's tables
@@ -61,9 +67,8 @@ def ensure_schema(url: Optional[str] = None) -> None:
     key = engine.url.render_as_string(hide_password=False)
     if key in _MIGRATED:
         return
-    cfg = config(key)
     tables = set(inspect(engine).get_table_names())
     if tables & _our_tables() and "alembic_version" not in tables:
-        _adopt(engine, cfg)
-    command.upgrade(cfg, "head")
+        _adopt(engine, config(key))
+    upgrade(key)
     _MIGRATED.add(key)
