@@ -53,8 +53,11 @@ def test_each_parser_reports_a_bad_row_with_file_and_line(seed, name, column, va
     assert any(e.startswith(f"{name}:2: ") and reason in e for e in errors), errors
 
 
-@pytest.mark.parametrize("name,column", [("comuni_piemonte.csv", "cap"), ("centri_antiviolenza_piemonte.csv", "provincia"),
-                                         ("servizi_sociali_piemonte.csv", "istat_sede"), ("numeri_nazionali.csv", "numero")])
+MISSING_COLUMNS = [("comuni_piemonte.csv", "cap"), ("centri_antiviolenza_piemonte.csv", "provincia"),
+                   ("servizi_sociali_piemonte.csv", "istat_sede"), ("numeri_nazionali.csv", "numero")]
+
+
+@pytest.mark.parametrize("name,column", MISSING_COLUMNS)
 def test_a_missing_required_column_is_reported_at_line_1(seed, name, column):
     _rewrite(seed / name, lambda header, rows: ([h for h in header if h != column], rows))
     assert f"{name}:1: mancano le colonne {[column]!r}" in _errors(seed)
