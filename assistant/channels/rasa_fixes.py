@@ -2,9 +2,9 @@
 
 1. Action-server replies are checked with a prepared JSON-schema validator. Rasa checks every reply
    with ``jsonschema.validate``, which first checks the schema itself against the JSON-schema
-   meta-schema: about 40 ms of CPU per action call, a third of the server's time under load
-   (py-spy, `make bench`). The schema never changes, so it is checked once and the validator is
-   reused: the same check, the same ``ValidationError`` with the same message, about 1 ms.
+   meta-schema each time (what that cost under load: docs/benchmarks.md, "Speed-ups found by
+   profiling"). The schema never changes, so it is checked once and the validator is reused: the
+   same check, the same ``ValidationError`` with the same message.
 
 2. The tracker store is used without Rasa's in-memory fallback. Every Agent wraps its tracker store
    in a ``FailSafeTrackerStore`` that, when the database fails, silently starts a new empty
