@@ -33,7 +33,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 
 from assistant import settings
-from assistant.channels.guard import guarded
+from rasa_addons.channels.guard import guarded
 from assistant.text import clean_user_text
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ Subclass of Rasa's Twilio channel that:
 - answers media-only or empty messages kindly instead of ignoring them;
 - sends through a configurable Twilio REST API base URL with one shared aiohttp session;
 - stores the conversation as `wa:<From>` (assistant/identity.py) and sends only to `wa:`
-  conversations, drops replayed calls (same `MessageSid`, assistant/channels/dedup.py), limits
+  conversations, drops replayed calls (same `MessageSid`, rasa_addons/channels/dedup.py), limits
   messages per conversation, and refuses to start without its public URL (`TWILIO_WEBHOOK_URL`:
   the signature covers it, and the URL a proxy passes on is not the one Twilio signed).
 """
@@ -29,9 +29,9 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.twilio import TwilioInput
 
 from assistant import identity, settings
-from assistant.channels import limits
-from assistant.channels.dedup import Dedup
-from assistant.channels.guard import guarded
+from rasa_addons.channels import limits
+from rasa_addons.channels.dedup import Dedup
+from rasa_addons.channels.guard import guarded
 from assistant.text import clean_user_text
 
 logger = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ bot per update and calls getMe each time) and always talks to api.telegram.org. 
 - knows /start, /aiuto and /esci (ends the conversation and explains how to delete the chat);
 - stores the conversation as `tg:<chat id>` (assistant/identity.py) and sends only to `tg:`
   conversations, answers private chats only (groups and channels are ignored), drops replayed
-  updates (same `update_id`, assistant/channels/dedup.py) and limits messages per conversation.
+  updates (same `update_id`, rasa_addons/channels/dedup.py) and limits messages per conversation.
 
-Register the webhook:  python -m assistant.channels.telegram set-webhook --url https://HOST/webhooks/telegram/webhook
+Register the webhook:  python -m rasa_addons.channels.telegram set-webhook --url https://HOST/webhooks/telegram/webhook
 """
 from __future__ import annotations
 
@@ -33,9 +33,9 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.telegram import TelegramInput
 
 from assistant import identity, settings
-from assistant.channels import limits
-from assistant.channels.dedup import Dedup
-from assistant.channels.guard import guarded
+from rasa_addons.channels import limits
+from rasa_addons.channels.dedup import Dedup
+from rasa_addons.channels.guard import guarded
 from assistant.text import clean_user_text
 
 logger = logging.getLogger(__name__)
@@ -222,7 +222,7 @@ async def _set_webhook(token: str, api_url: str, url: str, secret: str) -> Dict[
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m assistant.channels.telegram")
+    parser = argparse.ArgumentParser(prog="python -m rasa_addons.channels.telegram")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("set-webhook", help="register the webhook with the secret token")
     p.add_argument("--url", default=os.environ.get("TELEGRAM_WEBHOOK_URL"), help="public https URL of /webhooks/telegram/webhook")
