@@ -15,17 +15,16 @@ import hmac
 import json
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from rasa.core.channels.rest import RestInput
-
 from assistant import identity, settings
+from assistant.text import clean_user_text
 from rasa_addons.channels import limits
 from rasa_addons.channels.guard import guarded
-from assistant.text import clean_user_text
 
 MAX_SENDER_CHARS = 128
 
