@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "sportello.tar.gz"
 STAMP = ROOT / "models" / ".train_hash"
 TRAINING_DATA = ["data/nlu", "data/rules", "data/stories"]
-INPUTS = ["config.yml", "domain", "requirements.lock", "build/spacy_it/sportello.stamp", *TRAINING_DATA]
+INPUTS = ["config.yml", "domain.yml", "requirements.lock", "build/spacy_it/sportello.stamp", *TRAINING_DATA]
 
 
 def _module_file(module: str, root: Path = ROOT) -> Path | None:
@@ -97,7 +97,7 @@ def main() -> int:
         return 0
     print("==> training the model (about 1-2 minutes on 2 cores)", flush=True)
     started = time.monotonic()
-    cmd = [str(ROOT / ".venv/bin/rasa"), "train", "--data", *TRAINING_DATA, "--domain", "domain",
+    cmd = [str(ROOT / ".venv/bin/rasa"), "train", "--data", *TRAINING_DATA, "--domain", "domain.yml",
            "--config", "config.yml", "--out", "models", "--fixed-model-name", "sportello"]
     result = subprocess.run(cmd, cwd=ROOT)
     if result.returncode != 0:
