@@ -24,7 +24,7 @@ nlu-report: train
 	@$(PY) scripts/nlu_report.py $(ARGS)
 
 validate: setup
-	@.venv/bin/rasa data validate --fail-on-warnings --data data/nlu data/rules data/stories --domain domain --config config.yml
+	@.venv/bin/rasa data validate --fail-on-warnings
 
 bench: train
 	@bash scripts/debian_tool.sh /usr/sbin/nginx nginx-light

@@ -1,6 +1,6 @@
 """Is a message written in a language other than Italian? A stop-word count, no model needed.
 
-Used by the NLU pipeline (addons/overrides.py) so that a message in English, French, Spanish,
+Used by the NLU pipeline (rasa_addons/components/overrides.py) so that a message in English, French, Spanish,
 German, Romanian, Albanian or in a non-Latin script gets the multilingual answer with 112 and 1522.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Signs of immediate danger in a message, found without any model.
 
-The NLU pipeline (``addons/overrides.py``) calls :func:`assess` on every message, before any slot is
+The NLU pipeline (``rasa_addons/components/overrides.py``) calls :func:`assess` on every message, before any slot is
 filled or any form validated, and turns a match into the ``emergency`` or ``self_harm`` intent, so that
 112 is given on any turn even when the classifier is unsure.
 

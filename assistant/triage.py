@@ -395,7 +395,7 @@ def classify_service(text: str) -> Optional[str]:
 
 
 def understand(text: str) -> Dict[str, Optional[object]]:
-    """Everything a message says for the triage, for the slots of domain/triage.yml: cosa_successo,
+    """Everything a message says for the triage, for the slots of domain.yml: cosa_successo,
     chi_vittima, genere_vittima, servizio_richiesto, eta_vittima (None where the message does not say)."""
     victim = classify_victim(text)
     return {"cosa_successo": classify_event(text), "chi_vittima": victim,

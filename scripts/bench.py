@@ -107,7 +107,7 @@ def bench_directory(db_url: str) -> Dict:
 
 def bench_training(tmp: Path) -> float:
     """`rasa train` as `make train` runs it, but with an empty cache: the time a fresh clone pays."""
-    cmd = [str(run.VENV_BIN / "rasa"), "train", "--data", *TRAINING_DATA, "--domain", "domain", "--config",
+    cmd = [str(run.VENV_BIN / "rasa"), "train", "--data", *TRAINING_DATA, "--domain", "domain.yml", "--config",
            "config.yml", "--out", str(tmp / "model"), "--fixed-model-name", "bench"]
     started = time.monotonic()
     subprocess.run(cmd, cwd=ROOT, env=run.child_env({"RASA_CACHE_DIRECTORY": str(tmp / "rasa-cache")}),

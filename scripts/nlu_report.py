@@ -109,7 +109,7 @@ def cross_validation(folds: int, epochs: Optional[int]) -> Dict:
         config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     started = time.monotonic()
     cmd = [str(ROOT / ".venv/bin/rasa"), "test", "nlu", "--nlu", "data/nlu", "--config", str(config),
-           "--cross-validation", "--folds", str(folds), "--out", str(out), "--domain", "domain"]
+           "--cross-validation", "--folds", str(folds), "--out", str(out), "--domain", "domain.yml"]
     result = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seconds = round(time.monotonic() - started)
     report_file = out / "intent_report.json"

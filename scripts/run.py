@@ -50,7 +50,7 @@ def commands(s: settings_module.Settings, token: str,
                  "--enable-api", "--auth-token", token, "--cors", *(cors or [""])],
         "console": [str(VENV_BIN / "python"), "-m", "assistant.console", "serve", "--port", str(s.console_port)],
         # retention: its own process, purging at start and then every SV_PURGE_INTERVAL_HOURS
-        "purge": [str(VENV_BIN / "python"), "-m", "assistant.handoff", "purge", "--every", str(s.purge_interval_hours)],
+        "purge": [str(VENV_BIN / "python"), "-m", "rasa_addons.retention", "purge", "--every", str(s.purge_interval_hours)],
         "web": [str(VENV_BIN / "python"), str(ROOT / "scripts" / "webserver.py"), "--host", s.host,
                 "--port", str(s.web_port), "--rasa-url", f"http://{s.host}:{s.rasa_port}"],
     }
@@ -140,7 +140,7 @@ def main() -> int:
     Action server:    http://{s.host}:{s.actions_port}/health
     Widget (iframe):  http://{s.host}:{s.web_port}/widget/   demo site embedding it: http://{s.host}:{settings_module.load_widget().demo_port}/
     Operator console: http://{s.host}:{s.console_port}/  (create an operator: python -m assistant.console create-operator NAME)
-    Retention purge:  every {s.purge_interval_hours} h, {s.retention_days} days (python -m assistant.handoff purge)
+    Retention purge:  every {s.purge_interval_hours} h, {s.retention_days} days (python -m rasa_addons.retention purge)
     Tracker store:    {s.tracker_url}
     Press Ctrl-C to stop.
 """, flush=True)

@@ -26,7 +26,7 @@ if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$VENV/.installed"
 fi
 
-# The project itself, editable: `assistant`, `actions`, `addons` and `scripts` import from this
+# The project itself, editable: `assistant`, `actions`, `rasa_addons` and `scripts` import from this
 # checkout in every process (pyproject.toml). Redone when pyproject.toml changes or when the venv was
 # last pointed at another checkout.
 want_project="$PWD $(hash_of pyproject.toml)"

@@ -48,7 +48,7 @@ def main(argv=None) -> int:
     rasa_url = os.environ.get("SV_RASA_URL", f"http://{s.host}:{s.rasa_port}")
     token = os.environ.get("SV_API_TOKEN", "")
     # Cookies are Secure with __Host- names unless SV_CONSOLE_INSECURE_COOKIES=1 (plain http on
-    # loopback); the retention purge is its own process (python -m assistant.handoff purge).
+    # loopback); the retention purge is its own process (python -m rasa_addons.retention purge).
     app = create_app(rasa=service.RasaApi(rasa_url, token) if token else None)
     app.run(host=s.host, port=args.port or s.console_port, access_log=False, workers=1)
     return 0

@@ -4,7 +4,7 @@
   the conversation (/esci, the widget's quick exit, "cancella la conversazione": intent exit_chat),
   every stored event of the conversation and its handoff records are deleted, holding the
   conversation's lock, and the person is told what was erased.
-- `purge`: the retention job (`python -m assistant.handoff purge`). In the tracker store, every Rasa
+- `purge`: the retention job (`python -m rasa_addons.retention purge`, which passes Rasa's lock store). In the tracker store, every Rasa
   session whose last event is older than the retention period is deleted whole; the current session
   always stays whole (Rasa counts the stored events of the current session to know what to append, so
   only earlier sessions may go while the person is talking), and a conversation whose last event is
@@ -131,14 +131,6 @@ def _purge_sender(engine: Engine, sender_id: str, cutoff: float) -> int:
                             {"s": sender_id, "b": delete_before}).rowcount
 
 
-def lock_store(s: settings.Settings) -> Any:
-    """The lock store Rasa uses (Redis), or one of this process only when Rasa's is in memory."""
-    from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
-    if s.lock_store == "redis":
-        return RedisLockStore(host=s.redis_host, port=s.redis_port, db=s.redis_db)
-    return InMemoryLockStore()
-
-
 async def purge_tracker(tracker_url: str, days: int, locks: Any) -> Dict[str, int]:
     cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).timestamp()
     engine = create_engine(tracker_url, future=True)
@@ -185,10 +177,11 @@ def purge_console(days: int, audit_days: int, url: Optional[str] = None) -> Dict
     return deleted
 
 
-def purge(days: Optional[int] = None, tracker_url: Optional[str] = None, url: Optional[str] = None,
-          locks: Any = None) -> Dict[str, int]:
+def purge(locks: Any, days: Optional[int] = None, tracker_url: Optional[str] = None,
+          url: Optional[str] = None) -> Dict[str, int]:
+    """`locks`: Rasa's lock store (rasa_addons.retention.lock_store), so a turn and the purge never overlap."""
     s = settings.load()
     days = s.retention_days if days is None else days
-    result = asyncio.run(purge_tracker(tracker_url or s.tracker_url, days, locks or lock_store(s)))
+    result = asyncio.run(purge_tracker(tracker_url or s.tracker_url, days, locks))
     result.update(purge_console(days, s.audit_retention_days, url))
     return result

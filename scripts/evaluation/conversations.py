@@ -3,7 +3,7 @@
 checked against the turn's expectations (the closed vocabulary of tests/eval/conversations_*.yml).
 
 The texts the expectations look for are read from the project's own files at run time (the question
-texts of domain/triage.yml, the goodbye of domain/base.yml, knowledge titles, the refusal of
+texts of the triage in domain.yml, its goodbye, knowledge titles, the refusal of
 content/practical.yml, service names of data/directory), so rewording a question does not break them.
 """
 from __future__ import annotations
@@ -52,12 +52,9 @@ def _question_sentence(text: str) -> str:
 
 
 def _responses(name: str) -> List[str]:
-    for path in sorted((ROOT / "domain").glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        variants = (data.get("responses") or {}).get(name)
-        if variants:
-            return [v["text"] for v in variants if v.get("text")]
-    return []
+    data = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8")) or {}
+    variants = (data.get("responses") or {}).get(name) or []
+    return [v["text"] for v in variants if v.get("text")]
 
 
 def _csv_names(filename: str) -> List[str]:

@@ -243,7 +243,7 @@ def test_telegram_group_chats_are_ignored(bot, fake_telegram):
 
 
 def test_twilio_channel_does_not_start_without_its_public_url():
-    from assistant.channels.twilio import SafeTwilioInput
+    from rasa_addons.channels.twilio import SafeTwilioInput
     credentials = {"account_sid": "AC" + "2" * 32, "auth_token": "t", "twilio_number": "whatsapp:+390000000001"}
     with pytest.raises(SystemExit, match="TWILIO_WEBHOOK_URL"):
         SafeTwilioInput.from_credentials({**credentials, "webhook_url": ""})

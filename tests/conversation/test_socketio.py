@@ -14,7 +14,7 @@ import socketio
 import websockets
 
 from assistant import settings
-from assistant.channels.socketio import PREFIX, issue
+from rasa_addons.channels.socketio import PREFIX, issue
 
 TIMEOUT = 60
 

@@ -236,11 +236,11 @@ def test_rasa_sends_the_action_secret_and_the_launcher_keeps_servers_on_sv_host(
 def test_the_purge_is_its_own_scheduled_job_in_compose_and_kubernetes():
     """Retention does not depend on the console: a compose service and a Kubernetes CronJob run it."""
     service = compose()["services"]["purge"]
-    assert service["command"][:4] == ["python", "-m", "assistant.handoff", "purge"]
+    assert service["command"][:4] == ["python", "-m", "rasa_addons.retention", "purge"]
     assert "SV_AUDIT_KEY" in compose()["x-env"]
     job = yaml.safe_load((ROOT / "deploy" / "helm" / "purge-cronjob.yaml").read_text())
     assert job["kind"] == "CronJob" and job["spec"]["concurrencyPolicy"] == "Forbid"
     container = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
-    assert container["command"] == ["python", "-m", "assistant.handoff", "purge"]
+    assert container["command"] == ["python", "-m", "rasa_addons.retention", "purge"]
     names = {item["name"] for item in container["env"]}
     assert {"SV_TRACKER_URL", "SV_DATABASE_URL", "SV_LOCK_STORE", "SV_AUDIT_KEY"} <= names

@@ -3,7 +3,7 @@ tests/conversation/test_identity.py)."""
 import pytest
 
 from assistant import identity, settings
-from assistant.channels.limits import Limiter, Limits
+from rasa_addons.channels.limits import Limiter, Limits
 
 
 def test_ids_are_prefixed_by_channel_and_output_refuses_foreign_ones():
@@ -48,7 +48,7 @@ def test_webhook_dedup_in_redis_with_ttl_and_in_the_database(tmp_path, redis_url
 
     import redis
 
-    from assistant.channels.dedup import Dedup
+    from rasa_addons.channels.dedup import Dedup
 
     key = f"test:{uuid.uuid4().hex}"
     in_redis = Dedup(3600, redis_url=redis_url)

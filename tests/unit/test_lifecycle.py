@@ -17,6 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from assistant import db
 from assistant.handoff import lifecycle, models as hm, service
+from rasa_addons import retention
 from scripts.services import pg_url_with_db, redis_host_port
 
 DAY = 24 * 3600
@@ -240,7 +241,7 @@ def test_console_tables_are_purged_by_their_own_retention(tmp_path):
 
 
 def test_the_purge_command_runs_without_the_console(tmp_path):
-    """`python -m assistant.handoff purge` on its own, as make run's process and the CronJob run it."""
+    """`python -m rasa_addons.retention purge` on its own, as make run's process and the CronJob run it."""
     import subprocess
     import sys
     tracker_url, app_db = f"sqlite:///{tmp_path}/tracker.db", f"sqlite:///{tmp_path}/sportello.db"
@@ -249,13 +250,13 @@ def test_the_purge_command_runs_without_the_console(tmp_path):
     _save(store, "new", _session(_now() - 60, ["nuovo"]))
     env = {**os.environ, "SV_TRACKER_URL": tracker_url, "SV_DATABASE_URL": app_db, "SV_RETENTION_DAYS": "30"}
     root = db.settings.PROJECT_ROOT  # this checkout, also when the venv is shared with another one
-    done = subprocess.run([sys.executable, "-m", "assistant.handoff", "purge"], env=env, cwd=root, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "rasa_addons.retention", "purge"], env=env, cwd=root, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert '"conversations": 1' in done.stdout
     assert _all_texts(tracker_url, "old") == ([], 0) and _all_texts(tracker_url, "new")[1] > 0
     # and an administrator's erasure of one conversation by its id
-    done = subprocess.run([sys.executable, "-m", "assistant.handoff", "erase", "new"], env=env, cwd=root,
+    done = subprocess.run([sys.executable, "-m", "rasa_addons.retention", "erase", "new"], env=env, cwd=root,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert _all_texts(tracker_url, "new") == ([], 0)
@@ -275,7 +276,7 @@ def test_the_purge_waits_for_rasas_lock_in_redis(tmp_path, redis_url):
     from assistant import settings
     host, port = redis_host_port(redis_url)
     s = settings.load({"SV_LOCK_STORE": "redis", "SV_REDIS_HOST": host, "SV_REDIS_PORT": str(port), "SV_REDIS_DB": "3"})
-    rasa_side, purge_side = lifecycle.lock_store(s), lifecycle.lock_store(s)
+    rasa_side, purge_side = retention.lock_store(s), retention.lock_store(s)
     url = f"sqlite:///{tmp_path}/tracker.db"
     sender = "tg:" + uuid.uuid4().hex[:8]
     _save(_store(url), sender, _session(_now() - 40 * DAY, ["vecchio"]))

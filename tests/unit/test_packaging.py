@@ -11,7 +11,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("assistant", "actions", "addons", "scripts")
+PACKAGES = ("assistant", "actions", "rasa_addons", "scripts")
 INSTALLER_OWN = {"pip", "setuptools", "wheel"}  # never pinned by pip freeze
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the locked packaging's pyparsing calls
 
@@ -63,11 +63,11 @@ def test_the_packages_import_from_anywhere_without_path_changes(tmp_path):
     """The editable install (scripts/setup.sh) is what makes them importable: no PYTHONPATH, another cwd."""
     code = "import importlib.util, sys; print(*[importlib.util.find_spec(p).origin for p in sys.argv[1:]])"
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", code, *PACKAGES, "addons.overrides", "scripts.run"], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-c", code, *PACKAGES, "rasa_addons.components.overrides", "scripts.run"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == [str(ROOT / p / "__init__.py") for p in PACKAGES] + \
-        [str(ROOT / "addons" / "overrides.py"), str(ROOT / "scripts" / "run.py")], "the venv's install points elsewhere"
+        [str(ROOT / "rasa_addons" / "components" / "overrides.py"), str(ROOT / "scripts" / "run.py")], "the venv's install points elsewhere"
 
 
 def test_no_path_manipulation_is_left():

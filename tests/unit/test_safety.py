@@ -145,7 +145,7 @@ def test_overrides_prefer_danger_over_language():
     import importlib.util
     if importlib.util.find_spec("rasa") is None:
         pytest.skip("rasa not installed")
-    from addons.overrides import override_for
+    from rasa_addons.components.overrides import override_for
     assert override_for("aiuto è qui fuori con un coltello") == "emergency"
     assert override_for("hello I need help please") == "other_language"
     assert override_for("ciao") is None

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from assistant import settings
-from assistant.channels.socketio import PREFIX, TOKEN_MAX_AGE, issue, verify
+from rasa_addons.channels.socketio import PREFIX, TOKEN_MAX_AGE, issue, verify
 from scripts.webserver import frame_policy
 
 SECRET = "segreto-di-prova"

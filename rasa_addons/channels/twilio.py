@@ -8,7 +8,7 @@ Subclass of Rasa's Twilio channel that:
 - answers media-only or empty messages kindly instead of ignoring them;
 - sends through a configurable Twilio REST API base URL with one shared aiohttp session;
 - stores the conversation as `wa:<From>` (assistant/identity.py) and sends only to `wa:`
-  conversations, drops replayed calls (same `MessageSid`, assistant/channels/dedup.py), limits
+  conversations, drops replayed calls (same `MessageSid`, rasa_addons/channels/dedup.py), limits
   messages per conversation, and refuses to start without its public URL (`TWILIO_WEBHOOK_URL`:
   the signature covers it, and the URL a proxy passes on is not the one Twilio signed).
 """
@@ -18,21 +18,19 @@ import asyncio
 import logging
 import re
 import urllib.parse
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Union
 
 import aiohttp
-from sanic import Blueprint, response
+from rasa.core.channels.channel import OutputChannel
+from rasa.core.channels.twilio import TwilioInput
+from sanic import response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
-from rasa.core.channels.channel import OutputChannel, UserMessage
-from rasa.core.channels.twilio import TwilioInput
-
 from assistant import identity, settings
-from assistant.channels import limits
-from assistant.channels.dedup import Dedup
-from assistant.channels.guard import guarded
 from assistant.text import clean_user_text
+from rasa_addons.channels.webhook import Incoming, WebhookInput
 
 logger = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api.twilio.com"
@@ -94,7 +92,7 @@ class WhatsAppOutput(OutputChannel):
         await self.api.send(identity.address("twilio", recipient_id), numbered(text, buttons))
 
 
-class SafeTwilioInput(TwilioInput):
+class SafeTwilioInput(WebhookInput, TwilioInput):
     @classmethod
     def name(cls) -> Text:
         return "twilio"
@@ -144,48 +142,26 @@ class SafeTwilioInput(TwilioInput):
                 return event.data["buttons"]
         return []
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = guarded(on_new_message)  # never silence
-        webhook = Blueprint("twilio_webhook", __name__)
-        out_channel = self.get_output_channel()
-        dedup = Dedup.from_settings()
-        limit = limits.shared()
+    async def read(self, request: Request) -> Union[Incoming, HTTPResponse]:
+        form = self.form(request)
+        if not self.authorised(request, form):
+            return response.json({"error": "forbidden"}, status=403)
+        if not form.get("From"):
+            return response.json({"error": "missing From"}, status=400)
+        message_sid = form.get("MessageSid") or ""
+        return Incoming(form["From"], f"wa:sid:{message_sid}" if message_sid else None, form)
 
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request):
-            return response.json({"status": "ok" if self.enabled else "disabled"})
+    async def text_of(self, request: Request, incoming: Incoming, conversation: Text) -> Text:
+        form = incoming.data
+        body = form.get("Body") or ""
+        media = (form.get("NumMedia") or "0").isdigit() and int(form.get("NumMedia") or 0) > 0
+        if media and not body.strip():
+            return MEDIA_MESSAGE
+        if body.strip().lower().lstrip("/") in EXIT_WORDS:
+            return EXIT_CHAT
+        picked = chosen_payload(body, await self._last_buttons(request, conversation))
+        return picked or clean_user_text(body.lstrip("/"), self.max_message_chars)
 
-        @webhook.route("/webhook", methods=["POST"])
-        async def message(request: Request):
-            if not self.enabled:
-                return response.json({"error": "twilio channel not configured"}, status=503)
-            form = self.form(request)
-            if not self.authorised(request, form):
-                return response.json({"error": "forbidden"}, status=403)
-            if not form.get("From"):
-                return response.json({"error": "missing From"}, status=400)
-            message_sid = form.get("MessageSid") or ""
-            if not message_sid or not await dedup.first_time(f"wa:sid:{message_sid}"):
-                return response.text(EMPTY_TWIML, content_type="text/xml")  # a replay: answered once
-            sender = identity.conversation_id(self.name(), form["From"])
-            allowed, tell = limit.conversation_allowed(sender)
-            if not allowed:
-                if tell:
-                    await out_channel.send_text_message(sender, limits.SLOW_DOWN)
-                return response.text(EMPTY_TWIML, content_type="text/xml")
-            body = form.get("Body") or ""
-            media = (form.get("NumMedia") or "0").isdigit() and int(form.get("NumMedia") or 0) > 0
-            if media and not body.strip():
-                text = MEDIA_MESSAGE
-            elif body.strip().lower().lstrip("/") in EXIT_WORDS:
-                text = EXIT_CHAT
-            else:
-                text = clean_user_text(body.lstrip("/"), self.max_message_chars)
-                picked = chosen_payload(body, await self._last_buttons(request, sender))
-                if picked:
-                    text = picked
-            await on_new_message(UserMessage(text, out_channel, sender, input_channel=self.name(), metadata=None))
-            # Replies go through the REST API; an empty TwiML answer tells Twilio nothing else is due.
-            return response.text(EMPTY_TWIML, content_type="text/xml")
-
-        return webhook
+    def reply(self, outcome: str) -> HTTPResponse:
+        # Replies go through the REST API; an empty TwiML answer tells Twilio nothing else is due.
+        return response.text(EMPTY_TWIML, content_type="text/xml")

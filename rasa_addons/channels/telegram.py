@@ -10,9 +10,9 @@ bot per update and calls getMe each time) and always talks to api.telegram.org. 
 - knows /start, /aiuto and /esci (ends the conversation and explains how to delete the chat);
 - stores the conversation as `tg:<chat id>` (assistant/identity.py) and sends only to `tg:`
   conversations, answers private chats only (groups and channels are ignored), drops replayed
-  updates (same `update_id`, assistant/channels/dedup.py) and limits messages per conversation.
+  updates (same `update_id`, rasa_addons/channels/dedup.py) and limits messages per conversation.
 
-Register the webhook:  python -m assistant.channels.telegram set-webhook --url https://HOST/webhooks/telegram/webhook
+Register the webhook:  python -m rasa_addons.channels.telegram set-webhook --url https://HOST/webhooks/telegram/webhook
 """
 from __future__ import annotations
 
@@ -23,20 +23,18 @@ import json
 import logging
 import os
 import sys
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Union
 
 import aiohttp
-from sanic import Blueprint, response
-from sanic.request import Request
-
-from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.channel import OutputChannel
 from rasa.core.channels.telegram import TelegramInput
+from sanic import response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from assistant import identity, settings
-from assistant.channels import limits
-from assistant.channels.dedup import Dedup
-from assistant.channels.guard import guarded
 from assistant.text import clean_user_text
+from rasa_addons.channels.webhook import IGNORED, Incoming, WebhookInput
 
 logger = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -115,7 +113,7 @@ def _private_chat(chat: Any) -> Optional[int]:
     return chat_id if isinstance(chat_id, int) and not isinstance(chat_id, bool) else None
 
 
-class SafeTelegramInput(TelegramInput):
+class SafeTelegramInput(WebhookInput, TelegramInput):
     @classmethod
     def name(cls) -> Text:
         return "telegram"
@@ -166,48 +164,31 @@ class SafeTelegramInput(TelegramInput):
             text = text.lstrip("/")  # a user cannot trigger intents by typing "/intent"
         return {"chat": chat, "text": text, "callback_id": None}
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = guarded(on_new_message)  # never silence
-        webhook = Blueprint("telegram_webhook", __name__)
-        out_channel = self.get_output_channel()
-        dedup = Dedup.from_settings()
-        limit = limits.shared()
+    async def read(self, request: Request) -> Union[Incoming, HTTPResponse]:
+        if not self.authorised(request):
+            return response.json({"error": "forbidden"}, status=403)
+        try:
+            update = request.json
+        except Exception:
+            return response.json({"error": "invalid JSON"}, status=400)
+        parsed = self.to_message(update)
+        if not parsed or parsed["chat"] is None:
+            return self.reply(IGNORED)
+        update_id = update.get("update_id")
+        return Incoming(parsed["chat"], f"tg:update:{update_id}" if isinstance(update_id, int) else None, parsed)
 
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request):
-            return response.json({"status": "ok" if self.enabled else "disabled"})
+    async def accepted(self, incoming: Incoming) -> None:
+        if incoming.data["callback_id"]:
+            await self.api.call("answerCallbackQuery", {"callback_query_id": incoming.data["callback_id"]})
 
-        @webhook.route("/webhook", methods=["POST"])
-        async def message(request: Request):
-            if not self.enabled:
-                return response.json({"error": "telegram channel not configured"}, status=503)
-            if not self.authorised(request):
-                return response.json({"error": "forbidden"}, status=403)
-            try:
-                update = request.json
-            except Exception:
-                return response.json({"error": "invalid JSON"}, status=400)
-            parsed = self.to_message(update)
-            if not parsed or parsed["chat"] is None:
-                return response.json({"status": "ignored"})
-            update_id = update.get("update_id")
-            if not isinstance(update_id, int) or not await dedup.first_time(f"tg:update:{update_id}"):
-                return response.json({"status": "ignored"})  # a replay (or no id to tell one)
-            if parsed["callback_id"]:
-                await self.api.call("answerCallbackQuery", {"callback_query_id": parsed["callback_id"]})
-            conversation = identity.conversation_id(self.name(), parsed["chat"])
-            allowed, tell = limit.conversation_allowed(conversation)
-            if not allowed:
-                if tell:
-                    await out_channel.send_text_message(conversation, limits.SLOW_DOWN)
-                return response.json({"status": "limited"})  # 200: Telegram must not retry it
-            text = parsed["text"] if parsed["callback_id"] or parsed["text"].startswith("/") \
-                else clean_user_text(parsed["text"], self.max_message_chars)
-            await on_new_message(UserMessage(text or "/empty_message", out_channel, conversation,
-                                             input_channel=self.name(), metadata=None))
-            return response.json({"status": "ok"})
+    async def text_of(self, request: Request, incoming: Incoming, conversation: Text) -> Text:
+        parsed = incoming.data
+        text = parsed["text"] if parsed["callback_id"] or parsed["text"].startswith("/") \
+            else clean_user_text(parsed["text"], self.max_message_chars)
+        return text or "/empty_message"
 
-        return webhook
+    def reply(self, outcome: str) -> HTTPResponse:
+        return response.json({"status": outcome})
 
 
 async def _set_webhook(token: str, api_url: str, url: str, secret: str) -> Dict[str, Any]:
@@ -222,7 +203,7 @@ async def _set_webhook(token: str, api_url: str, url: str, secret: str) -> Dict[
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m assistant.channels.telegram")
+    parser = argparse.ArgumentParser(prog="python -m rasa_addons.channels.telegram")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("set-webhook", help="register the webhook with the secret token")
     p.add_argument("--url", default=os.environ.get("TELEGRAM_WEBHOOK_URL"), help="public https URL of /webhooks/telegram/webhook")

@@ -20,13 +20,26 @@
 4. Conversation ids in HTTP API paths are percent-decoded. Sanic passes ``<conversation_id:path>``
    as sent, so ``/conversations/tg%3A42/tracker`` read an empty conversation "tg%3A42" instead of
    "tg:42": every id is prefixed by its channel (identity.py) and clients (the console) quote it.
+
+Fixes 1, 2 and 4 replace private parts of Rasa: before patching, ``install`` checks that the installed
+Rasa is the version they were written for and that every patched attribute is there with the
+parameters the replacement expects; otherwise the server refuses to start (``IncompatibleRasa``)
+rather than run with a fix that silently does not apply. After upgrading Rasa, re-read each fix
+against the new source, then change ``WRITTEN_FOR``.
 """
 from __future__ import annotations
 
+import inspect
 import sys
 import urllib.parse
-from functools import lru_cache
-from typing import Any, Dict, Optional, Sequence, Text
+from functools import lru_cache, wraps
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+
+WRITTEN_FOR = "3.6.21"  # the Rasa version whose private methods these fixes replace
+
+
+class IncompatibleRasa(RuntimeError):
+    """The installed Rasa is not the one the fixes were written for: refuse to start."""
 
 
 @lru_cache(maxsize=1)
@@ -93,6 +106,7 @@ def _decoding(create_app: Any) -> Any:
     if getattr(create_app, "decodes_conversation_ids", False):
         return create_app
 
+    @wraps(create_app)  # the same signature, so a later install() checks Rasa's parameters
     def create(*args: Any, **kwargs: Any) -> Any:
         app = create_app(*args, **kwargs)
         app.register_middleware(_decode_conversation_id, "request")
@@ -101,12 +115,43 @@ def _decoding(create_app: Any) -> Any:
     return create
 
 
-def install() -> None:
-    """Called when Rasa imports our channels, before it creates the Agent (and for every later one)."""
+def _patched() -> List[Tuple[Any, str, Tuple[str, ...]]]:
+    """(owner, attribute, its leading parameters) of every part of Rasa that the fixes replace or use."""
     import rasa.server
-    require_api_token(sys.argv)
-    rasa.server.create_app = _decoding(rasa.server.create_app)
     from rasa.core.actions.action import RemoteAction
     from rasa.core.agent import Agent
+    return [(rasa.server, "create_app", ("agent",)),
+            (RemoteAction, "_validate_action_result", ("self", "result")),
+            (RemoteAction, "action_response_format_spec", ()),
+            (Agent, "_create_tracker_store", ("store", "domain"))]
+
+
+def check_rasa(version: str, patched: Sequence[Tuple[Any, str, Tuple[str, ...]]]) -> None:
+    """Raises IncompatibleRasa unless `version` is WRITTEN_FOR and each patched attribute exists
+    and takes the parameters the replacement is written for."""
+    if version != WRITTEN_FOR:
+        raise IncompatibleRasa(f"rasa_addons.rasa_fixes was written for Rasa {WRITTEN_FOR} and Rasa {version} "
+                               "is installed: check each fix against the new Rasa (see the module's notes) "
+                               "before changing WRITTEN_FOR")
+    for owner, name, parameters in patched:
+        prefix = owner.__name__ if inspect.ismodule(owner) else f"{owner.__module__}.{owner.__qualname__}"
+        where = f"{prefix}.{name}"
+        target = getattr(owner, name, None)
+        if not callable(target):
+            raise IncompatibleRasa(f"rasa_addons.rasa_fixes: {where} is missing in Rasa {version}")
+        found = tuple(inspect.signature(target).parameters)[:len(parameters)]
+        if found != parameters:
+            raise IncompatibleRasa(f"rasa_addons.rasa_fixes: {where} takes {found}, the fix expects {parameters}")
+
+
+def install() -> None:
+    """Called when Rasa imports our channels, before it creates the Agent (and for every later one)."""
+    import rasa
+    import rasa.server
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.agent import Agent
+    check_rasa(rasa.__version__, _patched())
+    require_api_token(sys.argv)
+    rasa.server.create_app = _decoding(rasa.server.create_app)
     RemoteAction._validate_action_result = _validate_action_result
     Agent._create_tracker_store = staticmethod(_create_tracker_store)

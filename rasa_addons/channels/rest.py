@@ -6,7 +6,7 @@ Identity: the client chooses only its `sender`; the conversation is always `rest
 input channel always `rest` (a client-sent `input_channel` is ignored), so REST can never reach a
 Telegram, WhatsApp or widget conversation. When `SV_REST_TOKEN` is set (required in the deploy
 files) every call needs `Authorization: Bearer <token>`. Limits: requests per client address and
-messages per conversation (assistant/channels/limits.py), `metadata` of at most
+messages per conversation (rasa_addons/channels/limits.py), `metadata` of at most
 `SV_MAX_METADATA_BYTES`.
 """
 from __future__ import annotations
@@ -15,17 +15,16 @@ import hmac
 import json
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from rasa.core.channels.rest import RestInput
-
 from assistant import identity, settings
-from assistant.channels import limits
-from assistant.channels.guard import guarded
 from assistant.text import clean_user_text
+from rasa_addons.channels import limits
+from rasa_addons.channels.guard import guarded
 
 MAX_SENDER_CHARS = 128
 

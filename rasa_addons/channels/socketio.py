@@ -25,16 +25,15 @@ import secrets
 import time
 from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
 
-from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
-
 from assistant import settings
-from assistant.channels.guard import guarded
 from assistant.text import clean_user_text
+from rasa_addons.channels.guard import guarded
 
 logger = logging.getLogger(__name__)
 PREFIX = "web:"

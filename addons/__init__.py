@@ -1,1 +1,0 @@
-"""Rasa graph components of this project (they may import rasa; assistant/ does not)."""

@@ -1,0 +1,1 @@
+"""Rasa graph components of this project (config.yml names them)."""
