@@ -35,14 +35,14 @@ from typing import Dict, List
 
 import aiohttp
 
+from assistant import settings
 from scripts import lb, run, services
 from scripts.train_if_changed import TRAINING_DATA
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CONCURRENCY = [int(x) for x in os.environ.get("SV_BENCH_CONCURRENCY", "1,5,10,20").split(",")]
-SECONDS = float(os.environ.get("SV_BENCH_SECONDS", "20"))
-PAUSE = tuple(float(x) for x in os.environ.get("SV_BENCH_PAUSE", "1,3").split(","))
+BENCH = settings.bench()  # SV_BENCH_CONCURRENCY, SV_BENCH_SECONDS, SV_BENCH_PAUSE, SV_BENCH_TRAIN
+CONCURRENCY, SECONDS, PAUSE = BENCH.concurrency, BENCH.seconds, BENCH.pause
 PG_DB = "sportello_bench"
 SCRIPT = ["ciao", "cos'è l'ammonimento?", "sì", "il mio ex mi perseguita", "no", "Pinerolo",
           "posso avere un avvocato gratis?", "grazie"]
@@ -297,7 +297,7 @@ def main() -> int:
     out_dir.mkdir(exist_ok=True)
     report: Dict = {"concurrency": CONCURRENCY, "seconds_per_level": SECONDS}
     tmp = Path(tempfile.mkdtemp(prefix="sv-bench-"))
-    if os.environ.get("SV_BENCH_TRAIN", "1") != "0":
+    if BENCH.train:
         print("==> training from scratch (empty Rasa cache, into a temporary folder)", flush=True)
         report["training_s"] = bench_training(tmp)
         print(f"  {report['training_s']:.0f} s", flush=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 
 from assistant import settings
@@ -30,7 +29,7 @@ def main(argv=None) -> int:
 
     if args.command == "create-operator":
         from assistant.console.app import create_operator
-        password = os.environ.get("SV_NEW_PASSWORD")
+        password = s.new_password
         if not password:
             password = getpass.getpass("Password (almeno 12 caratteri): ")
             if password != getpass.getpass("Ripeti la password: "):
@@ -45,8 +44,7 @@ def main(argv=None) -> int:
         return 0
 
     from assistant.console.app import create_app
-    rasa_url = os.environ.get("SV_RASA_URL", f"http://{s.host}:{s.rasa_port}")
-    token = os.environ.get("SV_API_TOKEN", "")
+    rasa_url, token = s.rasa_url, s.api_token
     # Cookies are Secure with __Host- names unless SV_CONSOLE_INSECURE_COOKIES=1 (plain http on
     # loopback); the retention purge is its own process (python -m assistant.handoff purge).
     app = create_app(rasa=service.RasaApi(rasa_url, token) if token else None)
