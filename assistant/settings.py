@@ -283,6 +283,16 @@ def socket_url_given(env: Optional[Mapping[str, str]] = None) -> bool:
     return bool(_read(WidgetSettings, env).socket_url)
 
 
+# -- The test set-up (scripts/services.py): PostgreSQL and Redis to use, else throwaway ones ----------
+class ServiceUrls(_Group):
+    sv_test_pg_url: str = Field("", env="SV_TEST_PG_URL")       # must answer when set
+    sv_test_redis_url: str = Field("", env="SV_TEST_REDIS_URL")  # must answer when set
+
+
+def service_urls(env: Optional[Mapping[str, str]] = None) -> ServiceUrls:
+    return _read(ServiceUrls, env)
+
+
 # -- The benchmark (scripts/bench.py, docs/benchmarks.md) -------------------------------------------
 class Bench(_Group):
     concurrency: List[int] = [1, 5, 10, 20]   # SV_BENCH_CONCURRENCY: simultaneous conversations per level

@@ -35,8 +35,8 @@ from typing import Dict, List
 
 import aiohttp
 
-from assistant import settings
-from scripts import lb, run, services
+from assistant import serve, settings
+from scripts import lb, services
 from scripts.train_if_changed import TRAINING_DATA
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,10 +105,10 @@ def bench_directory(db_url: str) -> Dict:
 
 def bench_training(tmp: Path) -> float:
     """`rasa train` as `make train` runs it, but with an empty cache: the time a fresh clone pays."""
-    cmd = [str(run.VENV_BIN / "rasa"), "train", "--data", *TRAINING_DATA, "--domain", "domain", "--config",
+    cmd = [str(serve.BIN / "rasa"), "train", "--data", *TRAINING_DATA, "--domain", "domain", "--config",
            "config.yml", "--out", str(tmp / "model"), "--fixed-model-name", "bench"]
     started = time.monotonic()
-    subprocess.run(cmd, cwd=ROOT, env=run.child_env({"RASA_CACHE_DIRECTORY": str(tmp / "rasa-cache")}),
+    subprocess.run(cmd, cwd=ROOT, env=serve.child_env({"RASA_CACHE_DIRECTORY": str(tmp / "rasa-cache")}),
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     return time.monotonic() - started
 
@@ -216,7 +216,7 @@ class SetUp:
     def __init__(self, name: str, env_extra: Dict[str, str], replicas: int = 1):
         self.name, self.replicas, self.levels = name, replicas, []
         self.tmp = Path(tempfile.mkdtemp(prefix=f"sv-bench-{name}-"))
-        self.env = {"SV_ACTIONS_PORT": str(run.free_port()), **env_extra}
+        self.env = {"SV_ACTIONS_PORT": str(serve.free_port()), **env_extra}
         self.procs: Dict = {}
         self.peak_rss_mb = 0.0
 
@@ -260,7 +260,7 @@ class SetUp:
         return result
 
     def stop(self) -> None:
-        run.stop(self.procs)
+        serve.stop(self.procs)
 
     def report(self) -> Dict:
         return {"name": self.name, "replicas": self.replicas, "ready_s": self.ready_s,
