@@ -38,14 +38,17 @@ PROCESSES = ("actions", "rasa", "console", "purge", "web")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def child_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    """The children's environment: this process's own (they inherit it), `extra`, and the variables
-    derived from the settings that endpoints.yml and credentials.yml expand."""
-    env = dict(os.environ)
+def child_env(extra: Optional[Dict[str, str]] = None, base: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """The children's environment: `base` (default: this process's own, which they inherit), `extra`,
+    the variables derived from the settings that endpoints.yml and credentials.yml expand, and
+    SANIC_HOST, the action server's address (rasa_sdk's default is every interface), from SV_HOST."""
+    env = dict(os.environ if base is None else base)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.update(extra or {})
-    env.update(settings.rasa_environment(settings.load(env), env))
+    s = settings.load(env)
+    env.update(settings.rasa_environment(s, env))
+    env["SANIC_HOST"] = s.host
     return env
 
 
@@ -117,7 +120,6 @@ def start(env_extra: Optional[Dict[str, str]] = None, log_dir: Optional[Path] = 
     """Start the processes (all, or those named in `only`); returns them by name (stop them with stop())."""
     env = run_env(child_env(env_extra), token)
     s = _prepare(env)
-    env["SANIC_HOST"] = s.host  # the action server's address (rasa_sdk's default is every interface)
     procs: Dict[str, subprocess.Popen] = {}
     for name, cmd in commands(s, env["SV_API_TOKEN"], settings.protection(env)).items():
         if only and name not in only:
@@ -147,7 +149,6 @@ def exec_one(name: str) -> None:
     """Replace this process with one of the servers (compose, Helm: one process per container)."""
     env = child_env()
     s = _prepare(env)
-    env["SANIC_HOST"] = s.host
     if name == "rasa" and not s.api_token:  # the deploy files pass it from a secret
         raise SystemExit("the Rasa HTTP API needs a token (SV_API_TOKEN)")
     # only Rasa's command line carries the token: the others get a throwaway one they never see

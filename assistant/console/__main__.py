@@ -12,7 +12,7 @@ import getpass
 import sys
 
 from assistant import settings
-from assistant.handoff import service
+from assistant.handoff.rasa_client import RasaApi
 
 
 def main(argv=None) -> int:
@@ -47,7 +47,7 @@ def main(argv=None) -> int:
     rasa_url, token = s.rasa_url, s.api_token
     # Cookies are Secure with __Host- names unless SV_CONSOLE_INSECURE_COOKIES=1 (plain http on
     # loopback); the retention purge is its own process (python -m assistant.handoff purge).
-    app = create_app(rasa=service.RasaApi(rasa_url, token) if token else None)
+    app = create_app(rasa=RasaApi(rasa_url, token) if token else None)
     app.run(host=s.host, port=args.port or s.console_port, access_log=False, workers=1)
     return 0
 
