@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Iterable, Optional, Tuple
+from typing import Any, Callable, Iterable, Optional, Tuple
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Blueprint, response
@@ -34,7 +34,7 @@ async def in_thread(fn, *args):
     return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
 
-def blueprint(name: str, routes: Iterable[Tuple[str, str, object]]) -> Blueprint:
+def blueprint(name: str, routes: Iterable[Tuple[str, str, Callable[..., Any]]]) -> Blueprint:
     """A new blueprint (one per app: tests build several apps in one process) with (method, path, view)."""
     bp = Blueprint(name)
     for method, path, view in routes:
