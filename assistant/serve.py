@@ -159,7 +159,8 @@ def exec_one(name: str) -> None:
 
 def run_all() -> int:
     """`make run`: every process on this machine, a banner when Rasa answers, Ctrl-C stops them all."""
-    s, given_token = settings.load(), settings.load().api_token
+    s = settings.load()
+    given_token = s.api_token
     token = given_token or secrets.token_hex(24)
     started = time.monotonic()
     rest_note = "  (header Authorization: Bearer $SV_REST_TOKEN)" if settings.protection().rest_token else ""
