@@ -80,7 +80,7 @@ def commands(s: settings.Settings, token: str,
         "console": [sys.executable, "-m", "assistant.console", "serve", "--port", str(s.console_port)],
         # retention: its own process, purging at start and then every SV_PURGE_INTERVAL_HOURS
         "purge": [sys.executable, "-m", "assistant.handoff", "purge", *every],
-        "web": [sys.executable, str(ROOT / "scripts" / "webserver.py"), "--host", s.host,
+        "web": [sys.executable, "-m", "scripts.webserver", "--host", s.host,
                 "--port", str(s.web_port), "--rasa-url", f"http://{s.host}:{s.rasa_port}"],
     }
 
