@@ -7,7 +7,7 @@ export RASA_TELEMETRY_ENABLED := false
 .PHONY: run test setup train bench validate clean audit nlu-report
 
 run: train
-	@$(PY) scripts/run.py
+	@$(PY) -m assistant.serve all
 
 test: train
 	@bash scripts/test.sh

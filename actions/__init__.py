@@ -4,7 +4,7 @@ Importing this package inside the action server (rasa_sdk creates its Sanic app 
 imports the actions) guards that app: every request except GET /health must carry the shared
 secret `SV_ACTIONS_SECRET` in the header `X-Sportello-Actions-Secret` (Rasa sends it: endpoints.yml),
 otherwise 401; and the server refuses to start without a secret. The address it listens on is
-SANIC_HOST (the launcher sets it from SV_HOST).
+SANIC_HOST (the entry point, python -m assistant.serve, sets it from SV_HOST).
 """
 import hmac as _hmac
 

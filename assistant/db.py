@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterator, Optional
 
 from sqlalchemy import create_engine, event
@@ -16,10 +17,20 @@ from assistant import settings
 Base = declarative_base()
 
 
+def ensure_sqlite_dir(url: str) -> None:
+    """Create the folder of a SQLite file (the default ones live in var/): the one side effect that
+    reading the settings used to have, done where a process creates the file."""
+    if url.startswith("sqlite") and ":///" in url:
+        path = url.split(":///", 1)[1].split("?", 1)[0]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
 @lru_cache(maxsize=None)
 def engine(url: Optional[str] = None) -> Engine:
     url = url or settings.load().directory_url
     if url.startswith("sqlite"):
+        ensure_sqlite_dir(url)
         eng = create_engine(url, future=True, connect_args={"check_same_thread": False})
 
         @event.listens_for(eng, "connect")

@@ -37,14 +37,14 @@ from typing import Dict, List
 import aiohttp
 import psutil
 
-from scripts import lb, run, services
+from assistant import serve, settings
+from scripts import lb, services
 from scripts.train_if_changed import TRAINING_DATA
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CONCURRENCY = [int(x) for x in os.environ.get("SV_BENCH_CONCURRENCY", "1,5,10,20").split(",")]
-SECONDS = float(os.environ.get("SV_BENCH_SECONDS", "20"))
-PAUSE = tuple(float(x) for x in os.environ.get("SV_BENCH_PAUSE", "1,3").split(","))
+BENCH = settings.bench()  # SV_BENCH_CONCURRENCY, SV_BENCH_SECONDS, SV_BENCH_PAUSE, SV_BENCH_TRAIN
+CONCURRENCY, SECONDS, PAUSE = BENCH.concurrency, BENCH.seconds, BENCH.pause
 PG_DB = "sportello_bench"
 SCRIPT = ["ciao", "cos'è l'ammonimento?", "sì", "il mio ex mi perseguita", "no", "Pinerolo",
           "posso avere un avvocato gratis?", "grazie"]
@@ -107,10 +107,10 @@ def bench_directory(db_url: str) -> Dict:
 
 def bench_training(tmp: Path) -> float:
     """`rasa train` as `make train` runs it, but with an empty cache: the time a fresh clone pays."""
-    cmd = [str(run.VENV_BIN / "rasa"), "train", "--data", *TRAINING_DATA, "--domain", "domain.yml", "--config",
+    cmd = [str(serve.BIN / "rasa"), "train", "--data", *TRAINING_DATA, "--domain", "domain.yml", "--config",
            "config.yml", "--out", str(tmp / "model"), "--fixed-model-name", "bench"]
     started = time.monotonic()
-    subprocess.run(cmd, cwd=ROOT, env=run.child_env({"RASA_CACHE_DIRECTORY": str(tmp / "rasa-cache")}),
+    subprocess.run(cmd, cwd=ROOT, env=serve.child_env({"RASA_CACHE_DIRECTORY": str(tmp / "rasa-cache")}),
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     return time.monotonic() - started
 
@@ -204,7 +204,7 @@ class SetUp:
     def __init__(self, name: str, env_extra: Dict[str, str], replicas: int = 1):
         self.name, self.replicas, self.levels = name, replicas, []
         self.tmp = Path(tempfile.mkdtemp(prefix=f"sv-bench-{name}-"))
-        self.env = {"SV_ACTIONS_PORT": str(run.free_port()), **env_extra}
+        self.env = {"SV_ACTIONS_PORT": str(serve.free_port()), **env_extra}
         self.procs: Dict = {}
         self.peak_rss_mb = 0.0
 
@@ -248,7 +248,7 @@ class SetUp:
         return result
 
     def stop(self) -> None:
-        run.stop(self.procs)
+        serve.stop(self.procs)
 
     def report(self) -> Dict:
         return {"name": self.name, "replicas": self.replicas, "ready_s": self.ready_s,
@@ -285,7 +285,7 @@ def main() -> int:
     out_dir.mkdir(exist_ok=True)
     report: Dict = {"concurrency": CONCURRENCY, "seconds_per_level": SECONDS}
     tmp = Path(tempfile.mkdtemp(prefix="sv-bench-"))
-    if os.environ.get("SV_BENCH_TRAIN", "1") != "0":
+    if BENCH.train:
         print("==> training from scratch (empty Rasa cache, into a temporary folder)", flush=True)
         report["training_s"] = bench_training(tmp)
         print(f"  {report['training_s']:.0f} s", flush=True)

@@ -73,7 +73,7 @@ http {{
 
 
 def start_nginx(tmp: Path, listen: int, replicas: List[int]) -> subprocess.Popen:
-    """nginx as a foreground child process (stop it with scripts/run.py stop())."""
+    """nginx as a foreground child process (stop it with assistant.serve.stop())."""
     if not Path(NGINX).exists():
         raise SystemExit(f"{NGINX} not found: bash scripts/debian_tool.sh {NGINX} nginx-light")
     conf = nginx_conf(tmp, listen, replicas)

@@ -51,10 +51,13 @@ def main() -> int:
     parser.add_argument("--no-intent", action="store_true")
     parser.add_argument("--errors", action="store_true")
     args = parser.parse_args()
-    os.environ.setdefault("SV_DATABASE_URL", f"sqlite:///{tempfile.mkdtemp()}/directory.db")
+    from assistant import settings
+    if settings.load().directory_url == settings.DEFAULT_DIRECTORY_URL:
+        # not given: a throwaway directory (not var/'s), which the code imported below reads through the settings
+        os.environ["SV_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/directory.db"
     from assistant import triage
     from assistant.directory import loader
-    loader.load(os.environ["SV_DATABASE_URL"])
+    loader.load(settings.load().directory_url)
 
     messages = yaml.safe_load(DEV.read_text(encoding="utf-8"))["messages"]
     texts = [m["text"] for m in messages]

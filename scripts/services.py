@@ -32,7 +32,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 import redis as redis_client
 
-from scripts.run import free_port
+from assistant import settings
+from assistant.serve import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -212,8 +213,7 @@ class ThrowawayRedis:
 def _service(env: Optional[Mapping[str, str]], variable: str, default: str, answers,
              throwaway: Callable[[], "ThrowawayPostgres | ThrowawayRedis"]) -> Iterator[str]:
     """The URL in `variable` (it must answer), else `default` if it answers, else a throwaway server's."""
-    env = os.environ if env is None else env
-    url = env.get(variable)
+    url = settings.service_urls(env).dict()[variable.lower()]
     if url:
         if not answers(url):
             raise ServiceError(f"{variable} is set but nothing answers at {where(url)}")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import http.server
-import os
 import threading
 from pathlib import Path
 from typing import Dict, Iterable, Optional, Tuple
@@ -142,7 +141,7 @@ def main() -> None:
     parser.add_argument("--rasa-url", help="Socket.IO server (default SV_SOCKET_URL, which wins when set)")
     parser.add_argument("--demo-port", type=int, default=widget.demo_port, help="0: no demo site")
     args = parser.parse_args()
-    socket_url = widget.socket_url if os.environ.get("SV_SOCKET_URL") or not args.rasa_url else args.rasa_url.rstrip("/")
+    socket_url = widget.socket_url if settings.socket_url_given() or not args.rasa_url else args.rasa_url.rstrip("/")
     widget_url = widget.public_origins[0]
     demo_url = f"http://{args.host}:{args.demo_port}" if args.demo_port else None
     servers = [widget_server(args.host, args.port, socket_url, widget.allowed_embedders, demo_url and demo_url + "/")]

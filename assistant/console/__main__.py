@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 
 from assistant import settings
-from assistant.handoff import service
+from assistant.handoff.rasa_client import RasaApi
 
 
 def main(argv=None) -> int:
@@ -30,7 +29,7 @@ def main(argv=None) -> int:
 
     if args.command == "create-operator":
         from assistant.console.app import create_operator
-        password = os.environ.get("SV_NEW_PASSWORD")
+        password = s.new_password
         if not password:
             password = getpass.getpass("Password (almeno 12 caratteri): ")
             if password != getpass.getpass("Ripeti la password: "):
@@ -45,11 +44,10 @@ def main(argv=None) -> int:
         return 0
 
     from assistant.console.app import create_app
-    rasa_url = os.environ.get("SV_RASA_URL", f"http://{s.host}:{s.rasa_port}")
-    token = os.environ.get("SV_API_TOKEN", "")
+    rasa_url, token = s.rasa_url, s.api_token
     # Cookies are Secure with __Host- names unless SV_CONSOLE_INSECURE_COOKIES=1 (plain http on
     # loopback); the retention purge is its own process (python -m rasa_addons.retention purge).
-    app = create_app(rasa=service.RasaApi(rasa_url, token) if token else None)
+    app = create_app(rasa=RasaApi(rasa_url, token) if token else None)
     app.run(host=s.host, port=args.port or s.console_port, access_log=False, workers=1)
     return 0
 

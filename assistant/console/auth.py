@@ -1,5 +1,7 @@
-"""Console authentication: passwords (Argon2, off the event loop), the TOTP second factor, sessions
-stored hashed, cookies, the client address behind trusted proxies and login slow-down.
+"""Console authentication: operator creation, passwords (Argon2, off the event loop), the TOTP second
+factor, sessions stored hashed, cookies, CSRF tokens, the client address behind trusted proxies and
+login slow-down. :class:`ConsoleAuth` holds one app's choices (database, cookie flags, proxies);
+:func:`login_required` guards the views of every blueprint with it.
 
 Slow-down instead of lock-out: failures are counted per (user, address), per address and per user in a
 15-minute window; past a few free attempts each key makes the next attempt wait, doubling up to a cap.
@@ -14,15 +16,18 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Tuple
+from functools import wraps
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sanic import response
+from sanic.request import Request
 from sqlalchemy import func, select
 
 from assistant import db
-from assistant.handoff import models as hm
+from assistant.handoff import lifecycle, models as hm, service
 
 HASHER = PasswordHasher()
 _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))  # unknown users cost the same time
@@ -43,6 +48,22 @@ RULES = (Rule("pair", 3, 2.0, 900.0), Rule("ip", 10, 2.0, 900.0), Rule("user", 1
 
 def hash_password(password: str) -> str:
     return HASHER.hash(password)
+
+
+def create_operator(username: str, password: str, role: str = hm.OPERATOR, url: Optional[str] = None,
+                    totp_secret: Optional[str] = None) -> int:
+    """A new operator; the second factor is enrolled at first login (or given here, already confirmed)."""
+    if role not in hm.ROLES:
+        raise ValueError(f"role must be one of {hm.ROLES}")
+    if len(password) < 12:
+        raise ValueError("the password must have at least 12 characters")
+    service.ensure_schema(url)
+    with db.session_scope(url) as session:
+        operator = hm.Operator(username=username, password_hash=hash_password(password), role=role,
+                               totp_secret=totp_secret, totp_confirmed=bool(totp_secret))
+        session.add(operator)
+        session.flush()
+        return operator.id
 
 
 def _verify(password_hash: Optional[str], password: str) -> bool:
@@ -91,6 +112,72 @@ def end_sessions(session, operator_id: int) -> int:
     for row in rows:
         session.delete(row)
     return len(rows)
+
+
+# -- One app's sessions, and the guard of its views --------------------------------------------------
+class ConsoleAuth:
+    """Where one console app keeps its sessions, its cookies' names and flags, and how many proxies
+    stand in front of it. Stored as ``app.ctx.auth``; the views reach it through the request."""
+
+    def __init__(self, url: Optional[str], insecure: bool, trusted_proxies: int):
+        self.url, self.insecure, self.trusted_proxies = url, insecure, trusted_proxies
+        self.cookie, self.login_cookie = cookie_names(insecure)
+
+    def address(self, request: Request) -> str:
+        return client_address(request.ip, request.headers.getall("x-forwarded-for", []), self.trusted_proxies)
+
+    def set_cookie(self, resp, key: str, value: str, max_age: Optional[int] = None) -> None:
+        set_cookie(resp, key, value, self.insecure, max_age)
+
+    def session_of(self, request: Request, verified: bool = True) -> Optional[Dict]:
+        """The signed-in operator, or None (no cookie, expired, second factor missing, disabled)."""
+        token = request.cookies.get(self.cookie)
+        if not token:
+            return None
+        with db.session_scope(self.url) as session:
+            row = session.get(hm.ConsoleSession, session_key(token))
+            if row is None:
+                return None
+            moment = hm.now()
+            if (moment - row.last_seen > lifecycle.SESSION_IDLE or moment - row.created > lifecycle.SESSION_MAX
+                    or not row.operator.active):
+                session.delete(row)
+                return None
+            if bool(row.verified) != verified:
+                return None
+            row.last_seen = moment
+            op = row.operator
+            return {"sid": row.id, "csrf": row.csrf, "operator_id": op.id, "username": op.username,
+                    "role": op.role, "enrolled": bool(op.totp_confirmed)}
+
+
+def of(request: Request) -> ConsoleAuth:
+    return request.app.ctx.auth
+
+
+def csrf_ok(request: Request, expected: str) -> bool:
+    return hmac.compare_digest(str(request.form.get("csrf", "")), expected)
+
+
+def login_required(role: Optional[str] = None, csrf: bool = False, roles: tuple = hm.CASE_ROLES):
+    """`role`: only that role; otherwise any of `roles` (by default the roles that handle requests).
+    The operator is then ``request.ctx.user``."""
+    def decorator(handler):
+        @wraps(handler)
+        async def wrapped(request: Request, *args, **kwargs):
+            user = of(request).session_of(request)
+            if user is None:
+                if request.method == "GET":
+                    return response.redirect("/login")
+                return response.text("Accesso richiesto", status=401)
+            if (role and user["role"] != role) or (not role and user["role"] not in roles):
+                return response.text("Non autorizzato", status=403)
+            if csrf and not csrf_ok(request, user["csrf"]):
+                return response.text("Richiesta non valida (token CSRF)", status=403)
+            request.ctx.user = user
+            return await handler(request, *args, **kwargs)
+        return wrapped
+    return decorator
 
 
 # -- Client address -------------------------------------------------------------------------------

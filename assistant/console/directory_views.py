@@ -2,11 +2,11 @@
 has it). Every change goes through assistant.directory.edit: it needs its source and date, bumps the
 directory version (the assistant shows it within seconds) and is written to the audit log.
 
-Registered by assistant.console.app.create_app with `register(app, url, login_required, render)`,
+Registered by assistant.console.app.create_app on its own blueprint with
+`register(blueprint, url, login_required, render)`,
 reusing the console's session, CSRF check and templates."""
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from functools import wraps
 from typing import Dict, Optional
@@ -17,7 +17,9 @@ from sanic.request import Request
 
 from assistant.directory import edit, loader, models as m, report
 from assistant.directory.nearest import current_version, stale_months
+from assistant.console.pages import in_thread
 from assistant.handoff import models as hm
+from assistant.handoff.service import local_time
 
 EDITOR = hm.EDITOR  # keeps the directory without handling requests
 DIRECTORY_ROLES = (hm.SUPERVISOR, EDITOR)
@@ -32,11 +34,10 @@ MAX_UPLOAD = 900_000
 def _day(value: Optional[dt.datetime]) -> str:
     if not value:
         return ""
-    from assistant.console.app import local_time
     return local_time(value)
 
 
-def register(app, url: Optional[str], login_required, render) -> None:
+def register(bp, url: Optional[str], login_required, render) -> None:
     cache: Dict[str, object] = {}
 
     def directory_role(csrf: bool = False):
@@ -49,9 +50,6 @@ def register(app, url: Optional[str], login_required, render) -> None:
             return login_required(csrf=csrf, roles=DIRECTORY_ROLES)(checked)
         return decorator
 
-    async def in_thread(fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
-
     def coverage_report():
         """The report (and its map) is computed again only when the directory version changed."""
         version = current_version(url)
@@ -60,7 +58,7 @@ def register(app, url: Optional[str], login_required, render) -> None:
             cache.update(version=version, data=report.compute(url))
         return cache["data"]
 
-    @app.get("/elenco")
+    @bp.get("/elenco")
     @directory_role()
     async def directory_list(request: Request):
         args = request.args
@@ -77,7 +75,7 @@ def register(app, url: Optional[str], login_required, render) -> None:
                       provinces=report.PROVINCE_ORDER, report=data, columns=report.COLUMNS, exports=EXPORTS,
                       kinds=list(edit.NEW_KINDS), months=stale_months())
 
-    @app.get("/elenco/mappa.png")
+    @bp.get("/elenco/mappa.png")
     @directory_role()
     async def directory_map(request: Request):
         data = await in_thread(coverage_report)
@@ -97,7 +95,7 @@ def register(app, url: Optional[str], login_required, render) -> None:
                       shelter=entry["tipo"] == m.CASA_RIFUGIO,
                       coverage_text="\n".join(c["label"] for c in entry["coverage"]))
 
-    @app.get("/elenco/voce/<service_id:str>")
+    @bp.get("/elenco/voce/<service_id:str>")
     @directory_role()
     async def directory_entry(request: Request, service_id: str):
         messages = {"modifica": "Modifica salvata.", "verifica": "Voce segnata come verificata oggi.",
@@ -112,7 +110,7 @@ def register(app, url: Optional[str], login_required, render) -> None:
     def form_values(request: Request) -> Dict[str, str]:
         return {key: str(request.form.get(key, "")) for key in edit.EDITABLE if key in request.form}
 
-    @app.post("/elenco/voce/<service_id:str>/modifica")
+    @bp.post("/elenco/voce/<service_id:str>/modifica")
     @directory_role(csrf=True)
     async def directory_update(request: Request, service_id: str):
         values = form_values(request)
@@ -123,7 +121,7 @@ def register(app, url: Optional[str], login_required, render) -> None:
             return entry_page(request, service_id, errors=err.errors, status=400, form={k: request.form.get(k) for k in request.form})
         return back(service_id, "modifica" if changes else "nessuna")
 
-    @app.post("/elenco/voce/<service_id:str>/verifica")
+    @bp.post("/elenco/voce/<service_id:str>/verifica")
     @directory_role(csrf=True)
     async def directory_verify(request: Request, service_id: str):
         try:
@@ -132,7 +130,7 @@ def register(app, url: Optional[str], login_required, render) -> None:
             return response.text(err.errors[0], status=404)
         return back(service_id, "verifica")
 
-    @app.post("/elenco/voce/<service_id:str>/chiudi")
+    @bp.post("/elenco/voce/<service_id:str>/chiudi")
     @directory_role(csrf=True)
     async def directory_close(request: Request, service_id: str):
         try:
@@ -141,7 +139,7 @@ def register(app, url: Optional[str], login_required, render) -> None:
             return entry_page(request, service_id, errors=err.errors, status=400)
         return back(service_id, "chiusura")
 
-    @app.post("/elenco/voce/<service_id:str>/riapri")
+    @bp.post("/elenco/voce/<service_id:str>/riapri")
     @directory_role(csrf=True)
     async def directory_reopen(request: Request, service_id: str):
         try:
@@ -150,7 +148,7 @@ def register(app, url: Optional[str], login_required, render) -> None:
             return response.text(err.errors[0], status=404)
         return back(service_id, "riapertura")
 
-    @app.post("/elenco/voce/<service_id:str>/copertura")
+    @bp.post("/elenco/voce/<service_id:str>/copertura")
     @directory_role(csrf=True)
     async def directory_coverage(request: Request, service_id: str):
         try:
@@ -161,13 +159,13 @@ def register(app, url: Optional[str], login_required, render) -> None:
             return entry_page(request, service_id, errors=err.errors, status=400)
         return back(service_id, "copertura")
 
-    @app.get("/elenco/nuova")
+    @bp.get("/elenco/nuova")
     @directory_role()
     async def directory_new_form(request: Request):
         return render("directory_new.html", user=request.ctx.user, labels=edit.LABELS, kinds=list(edit.NEW_KINDS),
                       errors=[], form={})
 
-    @app.post("/elenco/nuova")
+    @bp.post("/elenco/nuova")
     @directory_role(csrf=True)
     async def directory_new(request: Request):
         try:
@@ -179,7 +177,7 @@ def register(app, url: Optional[str], login_required, render) -> None:
                           kinds=list(edit.NEW_KINDS), errors=err.errors, form={k: request.form.get(k) for k in request.form})
         return back(service_id, "nuova")
 
-    @app.get("/elenco/esporta/<kind:str>")
+    @bp.get("/elenco/esporta/<kind:str>")
     @directory_role()
     async def directory_export(request: Request, kind: str):
         if kind not in EXPORTS:
@@ -191,7 +189,7 @@ def register(app, url: Optional[str], login_required, render) -> None:
     def import_page(request: Request, preview, text: str = "", status: int = 200):
         return render("directory_import.html", http_status=status, user=request.ctx.user, p=preview, text=text)
 
-    @app.post("/elenco/importa")
+    @bp.post("/elenco/importa")
     @directory_role(csrf=True)
     async def directory_import(request: Request):
         upload = request.files.get("file")
@@ -208,7 +206,7 @@ def register(app, url: Optional[str], login_required, render) -> None:
         preview = await in_thread(edit.preview_import, name, text, url)
         return import_page(request, preview, text, status=400 if preview.errors else 200)
 
-    @app.post("/elenco/importa/applica")
+    @bp.post("/elenco/importa/applica")
     @directory_role(csrf=True)
     async def directory_import_apply(request: Request):
         name, text = request.form.get("filename", ""), request.form.get("testo", "")

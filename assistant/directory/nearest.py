@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import threading
 import time
 from typing import Dict, List, Optional
@@ -16,10 +15,10 @@ from typing import Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from assistant import db
+from assistant import db, settings
 from assistant.directory import models as m
 
-DEFAULT_STALE_MONTHS = 24
+DEFAULT_STALE_MONTHS = settings.DEFAULT_STALE_MONTHS
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -31,8 +30,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def stale_months() -> int:
-    raw = os.environ.get("SV_STALE_MONTHS", "")
-    return int(raw) if raw.strip().isdigit() else DEFAULT_STALE_MONTHS
+    return settings.load().stale_months
 
 
 def source_day(fonte_data_recente: Optional[str]) -> Optional[dt.date]:
@@ -157,10 +155,7 @@ _lock = threading.Lock()
 
 
 def check_seconds() -> float:
-    try:
-        return float(os.environ.get("SV_DIRECTORY_CHECK_SECONDS", "2"))
-    except ValueError:
-        return 2.0
+    return settings.load().directory_check_seconds
 
 
 def directory(url: Optional[str] = None) -> Directory:

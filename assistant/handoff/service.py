@@ -4,10 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import json
 import secrets
-import urllib.parse
-import urllib.request
 from typing import Dict, List, Optional
 
 from sqlalchemy import select
@@ -46,41 +43,7 @@ def summary_of(slots: Dict) -> str:
     return "; ".join(parts) or "Nessuna informazione raccolta dal triage."
 
 
-# -- Rasa HTTP API (transcript, resume, messages to the person) --------------------------------
-def _path_id(conversation_id: str) -> str:
-    # Sanic does not decode path parameters: the channel prefix (web:, tg:, wa:) must stay as it is.
-    return urllib.parse.quote(conversation_id, safe=":+")
-
-
-class RasaApi:
-    def __init__(self, base_url: str, token: str):
-        self.base_url, self.token = base_url.rstrip("/"), token
-
-    def _call(self, method: str, path: str, body=None, query: Optional[Dict] = None):
-        params = {"token": self.token, **(query or {})}
-        url = f"{self.base_url}{path}?{urllib.parse.urlencode(params)}"
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return json.loads(resp.read() or b"null")
-
-    def tracker(self, conversation_id: str) -> Dict:
-        return self._call("GET", f"/conversations/{_path_id(conversation_id)}/tracker",
-                          query={"include_events": "ALL"})
-
-    def append_events(self, conversation_id: str, events: List[Dict]) -> None:
-        self._call("POST", f"/conversations/{_path_id(conversation_id)}/tracker/events", events)
-
-    def resume(self, conversation_id: str) -> None:
-        # `resume` alone leaves the bot waiting on the wrong step; `action_listen` makes it answer again.
-        self.append_events(conversation_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
-
-    def send(self, conversation_id: str, channel: str, message: str) -> None:
-        """An operator's message, sent through the person's channel and kept in the transcript."""
-        cid = _path_id(conversation_id)
-        self.append_events(conversation_id, [{"event": "slot", "name": "operator_message", "value": message}])
-        self._call("POST", f"/conversations/{cid}/execute", {"name": "action_operator_message"},
-                   query={"output_channel": channel})
+# The Rasa HTTP API client (transcript, resume, messages to the person): assistant.handoff.rasa_client
 
 
 # Times are stored in UTC and shown to operators in the region's time zone, by this one function.

@@ -21,7 +21,6 @@ import asyncio
 import hmac
 import json
 import logging
-import os
 import sys
 from typing import Any, Dict, List, Optional, Text, Union
 
@@ -206,13 +205,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rasa_addons.channels.telegram")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("set-webhook", help="register the webhook with the secret token")
-    p.add_argument("--url", default=os.environ.get("TELEGRAM_WEBHOOK_URL"), help="public https URL of /webhooks/telegram/webhook")
+    p.add_argument("--url", default=settings.channels().telegram_webhook_url or None, help="public https URL of /webhooks/telegram/webhook")
     args = parser.parse_args(argv)
-    token, secret = os.environ.get("TELEGRAM_TOKEN"), os.environ.get("TELEGRAM_SECRET_TOKEN")
+    channels = settings.channels()
+    token, secret = channels.telegram_token, channels.telegram_secret_token
     if not (token and secret and args.url):
         print("error: set TELEGRAM_TOKEN, TELEGRAM_SECRET_TOKEN and --url (or TELEGRAM_WEBHOOK_URL)", file=sys.stderr)
         return 2
-    result = asyncio.run(_set_webhook(token, os.environ.get("TELEGRAM_API_URL") or DEFAULT_API_URL, args.url, secret))
+    result = asyncio.run(_set_webhook(token, channels.telegram_api_url or DEFAULT_API_URL, args.url, secret))
     print(json.dumps(result, ensure_ascii=False))
     return 0 if result.get("ok") else 1
 

@@ -263,7 +263,7 @@ def format_results(results: Sequence[Result], summary: Dict, show_text: bool) ->
 
 @contextmanager
 def running_servers(log_dir: Optional[Path] = None):
-    """The action server and the Rasa server of `make run` (scripts/run.py), on free ports with a fresh
+    """The action server and the Rasa server of `make run` (python -m assistant.serve), on free ports with a fresh
     SQLite tracker store and directory; yields the Rasa base URL; stops both afterwards."""
     import tempfile
 

@@ -3,10 +3,12 @@ servers: the demo site (one origin) embeds the widget, whose chat runs in a sand
 by the assistant's origin. Conversation, buttons, keyboard only, quick exit (host button, Esc in
 the chat, fallback when the host page ignores the iframe), no trace, nothing of the chat in the
 host page, links, inert HTML, the exit button at phone size, framing by foreign sites, accessibility."""
+import asyncio
 import http.server
 import json
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -331,13 +333,20 @@ def test_phone_long_conversation_keeps_the_exit_button_in_view(browser, bot):
     context.close()
 
 
+def operator_says(bot, conversation: str, text: str) -> None:
+    """An operator's message through Rasa's HTTP API: the console's async client, on its own thread
+    (Playwright's sync API keeps an event loop on this one)."""
+    from assistant.handoff.rasa_client import RasaApi
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, RasaApi(bot.base, bot.token).send(conversation, "socketio", text)).result()
+
+
 def test_links_open_in_this_tab_after_a_warning(context, bot):
-    from assistant.handoff.service import RasaApi
     page, frame = open_demo(context, bot, "/demo-sessione.html")
     answer_locally(page, "https://www.example.org/", "<html><body>Servizio</body></html>")
     send(frame, "ciao")
     wait_bot_contains(frame, "Sportello Vittime")
-    RasaApi(bot.base, bot.token).send(conversation_id(frame), "socketio", "Trovi gli orari qui: https://www.example.org/orari.")
+    operator_says(bot, conversation_id(frame), "Trovi gli orari qui: https://www.example.org/orari.")
     wait_bot_contains(frame, "Trovi gli orari qui")
     link = frame.locator(".sv-bot a", has_text="https://www.example.org/orari")
     assert link.get_attribute("target") == "_top"
@@ -388,11 +397,10 @@ def test_zoom_200_percent_keeps_the_widget_usable(browser, bot):
 
 def test_operator_reply_is_pushed_to_the_open_widget(context, bot):
     """A message sent later through Rasa (as the console does) appears in the open page."""
-    from assistant.handoff.service import RasaApi
     page, frame = open_demo(context, bot, "/demo-sessione.html")  # the demo of the sessionStorage opt-in
     send(frame, "ciao")
     wait_bot_contains(frame, "Sportello Vittime")
-    RasaApi(bot.base, bot.token).send(conversation_id(frame), "socketio", "Sono Giulia del servizio, ti leggo.")
+    operator_says(bot, conversation_id(frame), "Sono Giulia del servizio, ti leggo.")
     wait_bot_contains(frame, "Sono Giulia del servizio, ti leggo.")
     # a reload of the tab continues the same conversation (signed token kept in the iframe's tab storage)
     before = conversation_id(frame)

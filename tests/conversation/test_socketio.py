@@ -182,7 +182,7 @@ def test_client_chosen_unsigned_foreign_or_expired_ids_get_a_fresh_conversation(
 
 
 def test_a_valid_token_continues_the_conversation_and_receives_operator_replies(bot):
-    from assistant.handoff.service import RasaApi
+    from assistant.handoff.rasa_client import RasaApi
     api = RasaApi(bot.base, bot.token)
 
     async def scenario():
@@ -196,8 +196,8 @@ def test_a_valid_token_continues_the_conversation_and_receives_operator_replies(
         other = await Widget(bot).connect()
         other_token = (await other.session())["session_token"]
         await other.say("buongiorno")
-        await asyncio.to_thread(api.send, conversation(token), "socketio", "Sono Giulia del servizio.")
-        await asyncio.to_thread(api.send, conversation(other_token), "socketio", "Messaggio per l'altra persona.")
+        await api.send(conversation(token), "socketio", "Sono Giulia del servizio.")
+        await api.send(conversation(other_token), "socketio", "Messaggio per l'altra persona.")
         assert (await again.next("bot_uttered"))["text"].endswith("Sono Giulia del servizio.")
         # the other socket receives only its own push, sent after the first one
         assert (await other.next("bot_uttered"))["text"].endswith("Messaggio per l'altra persona.")

@@ -2,7 +2,7 @@
 here: compose and Helm values are parsed; nginx is Debian's, started with the rendered public and
 internal configurations in front of a local fake upstream and requested over HTTP."""
 import http.server
-import shlex
+import re
 import shutil
 import subprocess
 import threading
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant import settings
-from scripts import lb, run
+from assistant import serve, settings
+from scripts import lb
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,7 +88,7 @@ def nginx(tmp_path):
     started = []
 
     def start(profile):
-        port = run.free_port()
+        port = serve.free_port()
         body = lb.render(profile, rasa=[f"127.0.0.1:{upstream.server_address[1]}"], LISTEN=f"127.0.0.1:{port}",
                          ACCESS_LOG=str(tmp_path / "access.log"), ERROR_LOG=str(tmp_path / "error.log"),
                          WEB=f"127.0.0.1:{upstream.server_address[1]}")
@@ -159,22 +159,49 @@ def compose():
     return yaml.safe_load((ROOT / "deploy" / "docker-compose.yml").read_text())
 
 
+ENTRY = ["python", "-m", "assistant.serve"]
+
+
+def compose_env(service):
+    """The environment of a compose service as the entry point builds it, with sample values for the
+    variables compose takes from the operator (${NAME:?...}, ${NAME:-})."""
+    given = compose()["services"][service].get("environment") or {}
+    sample = {"SV_PUBLIC_ORIGIN": "https://sportello.example.org", "SV_ALLOWED_EMBEDDERS": "https://comune.example.it"}
+    env = {name: re.sub(r"\$\{(\w+):[?-][^}]*\}", lambda m: sample.get(m.group(1), f"<{m.group(1)}>"), str(value))
+           for name, value in given.items()}
+    return serve.child_env(base=env)
+
+
 def test_compose_publishes_only_nginx_with_the_public_config():
     services = compose()["services"]
     assert [name for name, s in services.items() if s.get("ports")] == ["nginx"]
     assert "./nginx.public.conf:/etc/nginx/conf.d/default.conf:ro" in services["nginx"]["volumes"]
     assert services["console"]["environment"]["SV_RASA_URL"] == "http://rasa:5005"  # not through the proxy
-    assert services["actions"]["environment"]["SANIC_HOST"] == "0.0.0.0"
+    assert compose_env("actions")["SANIC_HOST"] == "0.0.0.0"
 
 
-def test_compose_requires_every_secret_and_the_api_token():
+def test_compose_starts_every_process_through_the_entry_point_which_derives_rasa_variables():
+    services = compose()["services"]
+    for name in ("rasa", "actions", "console", "purge", "web"):
+        assert services[name]["command"] == [*ENTRY, name]
+    for name in ("SV_ACTION_ENDPOINT", "SV_TRACKER_DIALECT"):  # no longer copied by hand
+        assert name not in compose()["x-env"]
+    env = compose_env("rasa")
+    assert env["SV_ACTION_ENDPOINT"] == "http://actions:5055/webhook" and env["SV_TRACKER_DIALECT"] == "postgresql"
+
+
+def test_compose_requires_every_secret_and_the_api_token(monkeypatch):
     env = compose()["x-env"]
     for name in ("SV_API_TOKEN", "SV_REST_TOKEN", "SV_ACTIONS_SECRET"):
         assert env[name].startswith("${" + name + ":?"), name
-    command = compose()["services"]["rasa"]["command"][-1]
-    args = shlex.split(command.replace("$$", "$"))
-    assert "--enable-api" in args and args[args.index("--auth-token") + 1] == "${SV_API_TOKEN:?}"
-    assert "--cors" not in args
+    built = compose_env("rasa")
+    args = serve.commands(settings.load(built), built["SV_API_TOKEN"], settings.protection(built))["rasa"]
+    assert "--enable-api" in args and args[args.index("--auth-token") + 1] == "<SV_API_TOKEN>"
+    assert args[args.index("--interface") + 1] == "0.0.0.0" and args[args.index("--cors") + 1:] == [
+        "https://sportello.example.org"]
+    monkeypatch.delenv("SV_API_TOKEN", raising=False)
+    with pytest.raises(SystemExit, match="SV_API_TOKEN"):  # the entry point refuses to start Rasa without it
+        serve.main(["rasa"])
 
 
 def test_dockerfile_runs_as_non_root_with_a_required_token():
@@ -182,7 +209,7 @@ def test_dockerfile_runs_as_non_root_with_a_required_token():
     users = [line.split()[1] for line in text.splitlines() if line.startswith("USER ")]
     assert users and not users[-1].startswith(("0", "root"))
     cmd = [line for line in text.splitlines() if line.startswith("CMD ")][-1]
-    assert "--enable-api --auth-token" in cmd and "${SV_API_TOKEN:?" in cmd and "--cors" not in cmd
+    assert cmd == 'CMD ["python", "-m", "assistant.serve", "rasa"]'  # the token: the test above
     ignored = (ROOT / ".dockerignore").read_text().split()
     for item in (".git", ".venv", "var", "*.db", "tests", "models/*", "!models/sportello.tar.gz"):
         assert item in ignored
@@ -194,12 +221,12 @@ def helm(name):
 
 def test_helm_bot_values_token_no_subcharts_public_ingress_only():
     values = helm("rasa-bot")
-    args = values["args"]
-    assert "--enable-api" in args and args[args.index("--auth-token") + 1] == "$(SV_API_TOKEN)"
+    assert values["command"] == [*ENTRY, "rasa"] and values["args"] == []  # --enable-api --auth-token: above
     env = {e["name"]: e for e in values["extraEnv"]}
     assert env["SV_API_TOKEN"]["valueFrom"]["secretKeyRef"]["key"] == "api-token"
     assert env["SV_REST_TOKEN"]["valueFrom"] and env["SV_ACTIONS_SECRET"]["valueFrom"]
-    assert values["applicationSettings"]["cors"] != "*" and "--cors" not in args
+    assert values["applicationSettings"]["cors"] != "*" and "*" not in env["SV_CORS_ORIGINS"]["value"]
+    assert "SV_ACTION_ENDPOINT" not in env and "SV_TRACKER_DIALECT" not in env  # derived by the entry point
     for chart in ("postgresql", "redis", "rabbitmq", "duckling", "rasa-action-server"):
         assert values[chart]["install"] is False, chart
     assert values["nginx"]["enabled"] is False
@@ -214,6 +241,7 @@ def test_helm_bot_values_token_no_subcharts_public_ingress_only():
 def test_helm_action_server_is_internal_with_its_secret():
     values = helm("rasa-action-server")
     assert values["ingress"]["enabled"] is False
+    assert values["command"] == [*ENTRY, "actions"]
     env = {e["name"]: e for e in values["extraEnv"]}
     assert env["SV_ACTIONS_SECRET"]["valueFrom"]["secretKeyRef"]["key"] == "actions-secret"
     assert values["podSecurityContext"]["runAsNonRoot"] is True
@@ -223,24 +251,28 @@ def test_rasa_sends_the_action_secret_and_the_launcher_keeps_servers_on_sv_host(
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
     assert endpoints["action_endpoint"]["headers"] == {settings.ACTIONS_SECRET_HEADER: "${SV_ACTIONS_SECRET}"}
     s = settings.load({"SV_HOST": "127.0.0.1"})
-    cmds = run.commands(s, "tok", settings.protection({}))
+    cmds = serve.commands(s, "tok", settings.protection({}))
     rasa = cmds["rasa"]
     assert rasa[rasa.index("--interface") + 1] == "127.0.0.1" and rasa[rasa.index("--auth-token") + 1] == "tok"
     assert "*" not in rasa[rasa.index("--cors") + 1:]
     assert cmds["actions"][-1] == "--cors"  # no origin at all
     with pytest.raises(SystemExit):
-        run.commands(s, "", settings.protection({}))
+        serve.commands(s, "", settings.protection({}))
     assert shutil.which("sh")
 
 
 def test_the_purge_is_its_own_scheduled_job_in_compose_and_kubernetes():
     """Retention does not depend on the console: a compose service and a Kubernetes CronJob run it."""
     service = compose()["services"]["purge"]
-    assert service["command"][:4] == ["python", "-m", "rasa_addons.retention", "purge"]
+    assert service["command"] == [*ENTRY, "purge"]
+    env = compose_env("purge")
+    assert serve.commands(settings.load(env), "tok")["purge"][2:] == ["rasa_addons.retention", "purge", "--every", "24"]
     assert "SV_AUDIT_KEY" in compose()["x-env"]
     job = yaml.safe_load((ROOT / "deploy" / "helm" / "purge-cronjob.yaml").read_text())
     assert job["kind"] == "CronJob" and job["spec"]["concurrencyPolicy"] == "Forbid"
     container = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
-    assert container["command"] == ["python", "-m", "rasa_addons.retention", "purge"]
-    names = {item["name"] for item in container["env"]}
+    assert container["command"] == [*ENTRY, "purge"]
+    cron_env = {item["name"]: item.get("value") for item in container["env"]}
+    assert serve.commands(settings.load(cron_env), "tok")["purge"][2:] == ["rasa_addons.retention", "purge"]  # once
+    names = set(cron_env)
     assert {"SV_TRACKER_URL", "SV_DATABASE_URL", "SV_LOCK_STORE", "SV_AUDIT_KEY"} <= names
