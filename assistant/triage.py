@@ -22,13 +22,9 @@ from assistant.text import normalise
 
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 SKIPPED = "non_detto"
-VIOLENCE_AGAINST_WOMEN = {"violenza_domestica", "violenza_sessuale", "stalking"}
 EVENTS = ("violenza_domestica", "violenza_sessuale", "stalking", "aggressione", "truffa", "phishing", "sextortion",
           "revenge_porn", "molestie_lavoro", "furto", "discriminazione", "tratta", "bullismo", "altro")
 VICTIMS = ("io", "minore", "anziano", "disabile", "altra_persona")
-GENDERS = ("donna", "uomo")
-SERVICES = ("centro_antiviolenza", "servizi_sociali", "sportello_vittime", "avvocato", "polizia", "polizia_postale",
-            "psicologo")
 
 # Numbers as written in data/directory/numeri_nazionali.csv (looked up there by their digits).
 EMERGENCY, ANTIVIOLENZA, EMERGENZA_INFANZIA, TELEFONO_AZZURRO = "112", "1522", "114", "19696"

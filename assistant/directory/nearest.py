@@ -67,7 +67,6 @@ def _public(service: m.Service) -> Dict:
         "fonte_data": service.fonte_data, "data_fonte": service.data_fonte,
         "verificato_il": service.verificato_il.strftime("%Y-%m-%d") if service.verificato_il else None,
         "stale": is_stale(service), "reachable": service.reachable,
-        "phone_known": bool(service.phone_list or service.telefono_h24 or service.numero_verde),
     }
 
 
