@@ -12,7 +12,8 @@ def turn_of(tracker: Tracker) -> Turn:
     """The latest message (nlu_fallback kept as such: rasa_sdk would give the second-best guess) and the slots."""
     entities: Dict[str, Any] = {}
     for entity in tracker.latest_message.get("entities") or []:
-        entities.setdefault(entity.get("entity"), entity.get("value"))
+        if entity.get("role") is None and entity.get("group") is None:  # as tracker.get_latest_entity_values
+            entities.setdefault(entity.get("entity"), entity.get("value"))
     return Turn(intent=tracker.get_intent_of_latest_message(skip_fallback_intent=False) or "",
                 text=tracker.latest_message.get("text") or "", entities=entities,
                 slots=dict(tracker.current_slot_values()))

@@ -36,6 +36,10 @@ def test_knowledge_intents_of_rules_and_domain_are_the_topics():
     in_domain = {i for i in content.domain_intents() if i.startswith(knowledge.INTENT_PREFIX)}
     assert in_rules == topics | {knowledge.MORE_INTENT}
     assert in_domain == topics | {knowledge.MORE_INTENT}
+    buttons = {button["payload"][1:].split("{")[0] for variants in content.domain()["responses"].values()
+               for variant in variants for button in variant.get("buttons", [])}
+    assert {b for b in buttons if b.startswith(knowledge.INTENT_PREFIX)} <= topics | {knowledge.MORE_INTENT}
+    assert buttons <= set(content.domain_intents())
 
 
 def test_the_domain_is_merged_from_its_files():
