@@ -13,13 +13,9 @@ class ActionKnowledge(Action):
         return "action_knowledge"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        kb = knowledge.load()
-        topic = kb.topic_for_intent(tracker.get_intent_of_latest_message())
-        if topic is None:
-            dispatcher.utter_message(**kb.menu())
-            return []
-        dispatcher.utter_message(**kb.answer(topic))
-        return [SlotSet("topic", topic.key)]
+        message, topic = knowledge.message_for_intent(tracker.get_intent_of_latest_message())
+        dispatcher.utter_message(**message)
+        return [SlotSet("topic", topic)] if topic else []
 
 
 class ActionKnowledgeMore(Action):
@@ -27,7 +23,5 @@ class ActionKnowledgeMore(Action):
         return "action_knowledge_more"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        kb = knowledge.load()
-        topic = kb.topics.get(tracker.get_slot("topic") or "")
-        dispatcher.utter_message(**(kb.more(topic) if topic else kb.menu()))
+        dispatcher.utter_message(**knowledge.more_message(tracker.get_slot("topic")))
         return []

@@ -13,12 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, List, Optional, Pattern, Tuple
 
-import yaml
-
-from assistant.settings import PROJECT_ROOT
+from assistant import content, intents, knowledge
 from assistant.text import normalise
-
-PRACTICAL_FILE = PROJECT_ROOT / "content" / "practical.yml"
 
 YES, NO, MAYBE = "si", "no", "forse"
 
@@ -63,8 +59,7 @@ class Reply:
 
 @lru_cache(maxsize=None)
 def _content() -> Tuple[List[Tuple[Reply, List[Pattern]]], Tuple[Reply, List[Pattern]]]:
-    with open(PRACTICAL_FILE, encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+    raw = content.load("practical")
     questions = [(Reply(key, item["text"].strip(), tuple(item.get("buttons") or ())),
                   [re.compile(p) for p in item["when"]]) for key, item in raw["questions"].items()]
     locate = raw["locate"]
@@ -98,4 +93,13 @@ def reply_by_key(key: str) -> Reply:
 def as_message(reply: Reply, button_titles: Dict[str, str]) -> Dict:
     """Dispatcher-ready message: the text and a button per knowledge topic offered."""
     return {"text": reply.text,
-            "buttons": [{"title": button_titles[i], "payload": f"/{i}"} for i in reply.buttons if i in button_titles]}
+            "buttons": [{"title": button_titles[i], "payload": intents.payload(i)}
+                        for i in reply.buttons if i in button_titles]}
+
+
+def practical_message(text: str) -> Dict:
+    """The dispatcher-ready answer to a message the NLU marked as a practical question or a location
+    request: the refusal to locate, the practical answer, or what to do in general."""
+    reply = locate_request(text) or practical_question(text) or reply_by_key("cosa_fare")
+    titles = {topic.intent: topic.title for topic in knowledge.load().topics.values()}
+    return as_message(reply, titles)

@@ -13,9 +13,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Optional, Tuple
 
-import yaml
-
-from assistant import nlu_data
+from assistant import content, nlu_data
 from assistant.settings import PROJECT_ROOT
 from assistant.text import normalise
 
@@ -43,8 +41,7 @@ def _model():
 
     items = []
     for path in sorted(DANGER_DIR.glob("*.yml")):
-        with open(path, encoding="utf-8") as handle:
-            items += yaml.safe_load(handle)["messages"]
+        items += content.read_yaml(path)["messages"]
     texts = [normalise(item["text"]) for item in items]
     labels = [item["kind"] if item["danger"] == "immediate" else NOT_DANGER for item in items]
     ordinary = [normalise(text) for text in _nlu_examples()]

@@ -4,16 +4,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
-import yaml
+from assistant import content, intents
 
-from assistant.settings import PROJECT_ROOT
-
-CONTENT_FILE = PROJECT_ROOT / "content" / "knowledge.yml"
 INTENT_PREFIX = "kb_"
-MORE_INTENT = "kb_more"
+MORE_INTENT = intents.KB_MORE
 MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
           "ottobre", "novembre", "dicembre")
 
@@ -57,12 +53,13 @@ class Knowledge:
         return "\n".join(lines)
 
     def _related_buttons(self, topic: Topic) -> List[Dict]:
-        return [{"title": self.topics[key].title, "payload": f"/{self.topics[key].intent}"} for key in topic.related]
+        return [{"title": self.topics[key].title, "payload": intents.payload(self.topics[key].intent)}
+                for key in topic.related]
 
     def answer(self, topic: Topic) -> Dict:
         """First answer: summary, references, date, safety line; buttons: more + related topics."""
-        more = {"title": self.labels["more"], "payload": f'/{MORE_INTENT}{{"topic": "{topic.key}"}}'}
-        find = {"title": self.labels["find_service"], "payload": "/find_service"}
+        more = {"title": self.labels["more"], "payload": intents.payload(MORE_INTENT, topic=topic.key)}
+        find = {"title": self.labels["find_service"], "payload": intents.payload(intents.FIND_SERVICE)}
         return {"text": f"{topic.summary}\n\n{self._footer(topic)}",
                 "buttons": [more] + self._related_buttons(topic) + [find]}
 
@@ -73,7 +70,7 @@ class Knowledge:
 
     def menu(self) -> Dict:
         return {"text": self.labels["unknown_topic"],
-                "buttons": [{"title": t.title, "payload": f"/{t.intent}"} for t in self.topics.values()]}
+                "buttons": [{"title": t.title, "payload": intents.payload(t.intent)} for t in self.topics.values()]}
 
 
 def _parse(raw: Dict) -> Knowledge:
@@ -93,6 +90,20 @@ def _parse(raw: Dict) -> Knowledge:
 
 
 @lru_cache(maxsize=None)
-def load(path: Path = CONTENT_FILE) -> Knowledge:
-    with open(path, encoding="utf-8") as handle:
-        return _parse(yaml.safe_load(handle))
+def load() -> Knowledge:
+    return _parse(content.load("knowledge"))
+
+
+def message_for_intent(intent: Optional[str]) -> Tuple[Dict, Optional[str]]:
+    """The dispatcher-ready answer to a knowledge intent and the key of its topic; the menu of topics
+    and None for an intent that names no topic."""
+    kb = load()
+    topic = kb.topic_for_intent(intent)
+    return (kb.answer(topic), topic.key) if topic else (kb.menu(), None)
+
+
+def more_message(topic_key: Optional[str]) -> Dict:
+    """The details of the topic last answered (slot `topic`), or the menu when there is none."""
+    kb = load()
+    topic = kb.topics.get(topic_key or "")
+    return kb.more(topic) if topic else kb.menu()

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Dict, Iterator, Tuple
 
-import yaml
+from assistant import content
 
 _ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
 
@@ -21,7 +21,7 @@ def plain_example(line: str) -> str:
 def blocks(path: Path) -> Iterator[Tuple[str, Dict, list]]:
     """(intent, metadata, example texts) for every intent block of one NLU file (synonyms, regexes and
     lookup tables are not examples)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = content.read_yaml(path)
     for block in data.get("nlu") or []:
         if "intent" not in block:
             continue

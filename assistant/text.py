@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from assistant import intents
+
 
 def normalise(text: str) -> str:
     """Lower case, no accents, apostrophes/hyphens/punctuation as spaces, single spaces."""
@@ -13,9 +15,9 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", plain).strip()
 
 
-# Intents that the channels send instead of a message that cannot be read as it is.
-EMPTY_MESSAGE = "/empty_message"
-MESSAGE_TOO_LONG = "/message_too_long"
+# What the channels send instead of a message that cannot be read as it is.
+EMPTY_MESSAGE = intents.payload(intents.EMPTY_MESSAGE)
+MESSAGE_TOO_LONG = intents.payload(intents.MESSAGE_TOO_LONG)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 

@@ -14,25 +14,17 @@ from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Tuple
 from urllib.parse import urlparse
 
-import yaml
-
-from assistant import nlu_data
+from assistant import content, nlu_data
 from assistant.directory import models as m
 from assistant.directory.nearest import directory
 from assistant.settings import PROJECT_ROOT
 from assistant.text import normalise
 
-TEXTS_FILE = PROJECT_ROOT / "content" / "triage.yml"
-ROUTING_FILE = PROJECT_ROOT / "content" / "routing.yml"
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 SKIPPED = "non_detto"
-VIOLENCE_AGAINST_WOMEN = {"violenza_domestica", "violenza_sessuale", "stalking"}
 EVENTS = ("violenza_domestica", "violenza_sessuale", "stalking", "aggressione", "truffa", "phishing", "sextortion",
           "revenge_porn", "molestie_lavoro", "furto", "discriminazione", "tratta", "bullismo", "altro")
 VICTIMS = ("io", "minore", "anziano", "disabile", "altra_persona")
-GENDERS = ("donna", "uomo")
-SERVICES = ("centro_antiviolenza", "servizi_sociali", "sportello_vittime", "avvocato", "polizia", "polizia_postale",
-            "psicologo")
 
 # Numbers as written in data/directory/numeri_nazionali.csv (looked up there by their digits).
 EMERGENCY, ANTIVIOLENZA, EMERGENZA_INFANZIA, TELEFONO_AZZURRO = "112", "1522", "114", "19696"
@@ -416,10 +408,9 @@ class Plan:
     rows: List[str] = field(default_factory=list)   # ids of the routing rows used (for tests and logs)
 
 
-@lru_cache(maxsize=None)
 def routing() -> Dict:
-    with open(ROUTING_FILE, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    """The routing table, content/routing.yml."""
+    return content.load("routing")
 
 
 def _matches(when: Dict, facts: Dict) -> bool:
@@ -463,10 +454,9 @@ def plan_for(cosa: Optional[str], chi: Optional[str], genere: Optional[str] = No
     )
 
 
-@lru_cache(maxsize=None)
 def texts() -> Dict:
-    with open(TEXTS_FILE, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    """The triage's texts, content/triage.yml."""
+    return content.load("triage")
 
 
 def _source_name(url: str) -> str:

@@ -1,16 +1,9 @@
 """Handoff texts (content/handoff.yml) filled with the service's settings."""
-from functools import lru_cache
-
-import yaml
-
-from assistant import settings
-from assistant.settings import PROJECT_ROOT
+from assistant import content as files, settings
 
 
-@lru_cache(maxsize=None)
 def _texts():
-    with open(PROJECT_ROOT / "content" / "handoff.yml", encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return files.load("handoff")
 
 
 def explain() -> str:

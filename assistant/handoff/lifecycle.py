@@ -23,11 +23,12 @@ from typing import Any, Dict, Optional
 from sqlalchemy import create_engine, delete, or_, select, text
 from sqlalchemy.engine import Engine
 
-from assistant import db, settings
+from assistant import db, intents, settings
+from assistant.events import intent_name, last_user
 from assistant.handoff import content, models as hm, service
 
 logger = logging.getLogger(__name__)
-EXIT_INTENT = "exit_chat"
+EXIT_INTENT = intents.EXIT_CHAT
 SESSION_IDLE, SESSION_MAX = dt.timedelta(minutes=30), dt.timedelta(hours=8)  # console sessions
 FAILURE_RETENTION = dt.timedelta(hours=24)
 LOCK_LIFETIME = 60  # seconds; Rasa's default is 60 too
@@ -54,10 +55,8 @@ async def asked_to_erase(store: Any, message: Any) -> bool:
         return await asyncio.get_running_loop().run_in_executor(
             None, _last_user_intent, store, message.sender_id) == EXIT_INTENT
     tracker = await store.retrieve(message.sender_id)
-    for event in reversed(tracker.events if tracker else []):
-        if event.type_name == "user":
-            return (event.intent or {}).get("name") == EXIT_INTENT
-    return False
+    last = last_user(tracker.events if tracker else [])
+    return last is not None and intent_name(last) == EXIT_INTENT
 
 
 def erase_events(engine: Engine, sender_id: str) -> int:

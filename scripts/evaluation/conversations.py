@@ -21,8 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-import yaml
-
+from assistant import content
 from scripts.evaluation.sets import ROOT
 
 NOT_UNDERSTOOD = ("non ho capito", "non sono sicuro di aver capito", "non sono sicura di aver capito")
@@ -52,8 +51,7 @@ def _question_sentence(text: str) -> str:
 
 
 def _responses(name: str) -> List[str]:
-    data = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8")) or {}
-    variants = (data.get("responses") or {}).get(name) or []
+    variants = content.domain().get("responses", {}).get(name) or []
     return [v["text"] for v in variants if v.get("text")]
 
 
@@ -85,13 +83,9 @@ class Vocabulary:
 
     @classmethod
     def from_project(cls) -> "Vocabulary":
-        knowledge = yaml.safe_load((ROOT / "content" / "knowledge.yml").read_text(encoding="utf-8"))
-        practical_file = ROOT / "content" / "practical.yml"
-        locate = None
-        if practical_file.exists():
-            practical = yaml.safe_load(practical_file.read_text(encoding="utf-8")) or {}
-            text = (practical.get("locate") or {}).get("text")
-            locate = _words(re.split(r"(?<=[.!?])\s+", text.strip())[0], 8) if text else None
+        knowledge = content.load("knowledge")
+        text = (content.load("practical").get("locate") or {}).get("text")
+        locate = _words(re.split(r"(?<=[.!?])\s+", text.strip())[0], 8) if text else None
         return cls(
             questions={key: [_words(_question_sentence(t), QUESTION_WORDS) for t in _responses(name)]
                        for key, name in QUESTIONS.items()},

@@ -32,7 +32,6 @@ EXPECTATIONS = {
     "service_cav", "service_victim_support", "service_social", "service_postale", "no_service_cav",
     "declines_location", "no_location",
 }
-PARAMETRISED = ("topic:", "mentions:")
 
 
 def load(kind: str, split: str) -> List[Dict]:

@@ -2,10 +2,6 @@
 import re
 
 
-def ask_count(replies):
-    return sum(1 for r in replies if "?" in r)
-
-
 def test_violence_not_in_danger_casale(bot, sender):
     first = bot.texts(sender, "Il mio compagno mi picchia, abito a Casale Monferrato")
     assert "sei in pericolo in questo momento?" in first

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from assistant import knowledge
+from assistant import content, knowledge
 from assistant.settings import PROJECT_ROOT
 from assistant.text import normalise
 
@@ -114,7 +114,7 @@ def _spoken_texts():
     kb = knowledge.load()
     texts = {f"topic {t.key}": _all_text(t) for t in kb.topics.values()}
     texts["labels"] = " ".join(kb.labels.values())
-    for path in [ROOT / "domain.yml"] + sorted((ROOT / "content").glob("*.yml")):
+    for path in content.domain_files() + sorted(content.CONTENT_DIR.glob("*.yml")):
         texts[str(path.relative_to(ROOT))] = path.read_text(encoding="utf-8")
     return texts
 
@@ -283,7 +283,7 @@ def _national_numbers():
 def test_phone_numbers_in_texts_are_in_the_directory():
     """Numbers written in domain responses and knowledge texts must be the directory's (one home)."""
     known = _national_numbers()
-    texts = [(ROOT / "domain.yml").read_text(encoding="utf-8")]
+    texts = [p.read_text(encoding="utf-8") for p in content.domain_files()]
     texts += [_all_text(t) for t in knowledge.load().topics.values()]
     texts.append(yaml.safe_dump(knowledge.load().labels, allow_unicode=True))
     found = set()
