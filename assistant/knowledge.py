@@ -96,16 +96,18 @@ class Knowledge:
         men or minors; otherwise it says that it has nothing more precise and repeats the summary."""
         text = topic.case_for(facts)
         buttons = self._related_buttons(topic)
+        check = self.labels["check"]
         if text is None and facts.get("victim") == "minore":
             text = self.labels["minor_lines"]
         if text is None and facts.get("gender") == "uomo":
             text = self.labels["men_general"]
+            check = self.labels["check_men"]  # the 1522's service to men is not verified (fact sheet §16.14)
             if "uomini_vittime" in self.topics and topic.key != "uomini_vittime":
                 men = self.topics["uomini_vittime"]
                 buttons = [{"title": men.title, "payload": f"/{men.intent}"}] + buttons
         if text is None:
             text = f"{self.labels['followup_general'].format(title=topic.title)}\n\n{topic.summary}"
-        return {"text": f"{text}\n\n{self.labels['check']}\n\n{self._footer(topic)}", "buttons": buttons}
+        return {"text": f"{text}\n\n{check}\n\n{self._footer(topic)}", "buttons": buttons}
 
     def more(self, topic: Topic) -> Dict:
         """The details, with the same references, the advice to check one's own case, related topics."""

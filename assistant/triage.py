@@ -403,8 +403,8 @@ def understand(text: str) -> Dict[str, Optional[object]]:
             "eta_vittima": age_of_victim(text)}
 
 
-_CASE_MAN = re.compile(r"\b(uomo|uomini|maschio|maschi|un ragazzo|un signore|mio marito|mio padre|mio figlio)\b")
-_CASE_WOMAN = re.compile(r"\b(donna|donne|femmina|una ragazza|una signora|mia moglie|mia madre|mia figlia)\b")
+_CASE_MAN = re.compile(r"\b(uomo|uomini|maschio|maschi|un signore|mio marito|mio padre|mio compagno)\b")
+_CASE_WOMAN = re.compile(r"\b(donna|donne|femmina|una signora|mia moglie|mia madre|mia compagna)\b")
 
 
 def case_of(text: str) -> Dict[str, Optional[str]]:

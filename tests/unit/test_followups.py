@@ -10,6 +10,7 @@ from assistant.text import normalise
     ("e se sono minorenne?", {"event": None, "victim": "minore", "gender": None}),
     ("e se ho 15 anni?", {"event": None, "victim": "minore", "gender": None}),
     ("e per un uomo?", {"event": None, "victim": None, "gender": "uomo"}),
+    ("e per mio figlio?", None),
     ("e per lo stalking", {"event": "stalking", "victim": None, "gender": None}),
     ("e per mia nonna?", {"event": None, "victim": "anziano", "gender": None}),
 ])
@@ -37,17 +38,17 @@ def test_follow_up_answers_for_the_case_with_the_topic_references():
     minor = kb.followup(patrocinio, triage.followup_case("e se sono minorenne?"))
     assert "minorenne" in minor["text"] and "qualunque sia il reddito" in minor["text"]
     violence = kb.followup(kb.topics["arresto_differito"], {"event": "truffa", "victim": None, "gender": None})
-    assert violence["text"].startswith("No:")
+    assert violence["text"].startswith("Di solito no.")
 
 
 def test_follow_up_without_a_case_text_falls_back_honestly():
     kb = knowledge.load()
     topic = kb.topics["patrocinio"]
     elderly = kb.followup(topic, {"event": None, "victim": "anziano", "gender": None})
-    assert elderly["text"].startswith('Su "Avvocato gratuito" non ho un')
+    assert elderly["text"].startswith("Per il caso che mi descrivi non ho informazioni più precise")
     assert topic.summary in elderly["text"]
     man = kb.followup(kb.topics["codice_rosso"], {"event": None, "victim": None, "gender": "uomo"})
-    assert "valgono anche per un uomo" in man["text"]
+    assert "valgono anche per un uomo" in man["text"] and "1522" not in man["text"].split("Riferimenti")[0]
     assert man["buttons"][0]["payload"] == "/kb_uomini_vittime"
     minor = kb.followup(kb.topics["codice_rosso"], {"event": None, "victim": "minore", "gender": None})
     assert "114" in minor["text"] and "19696" in minor["text"]
