@@ -5,7 +5,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from assistant import knowledge
+from assistant import forms, knowledge
 
 
 class ActionKnowledge(Action):
@@ -13,7 +13,7 @@ class ActionKnowledge(Action):
         return "action_knowledge"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        message, topic = knowledge.message_for_intent(tracker.get_intent_of_latest_message())
+        message, topic = knowledge.answer_message(tracker.get_intent_of_latest_message(), forms.person(tracker.slots))
         dispatcher.utter_message(**message)
         return [SlotSet("topic", topic)] if topic else []
 
@@ -24,4 +24,17 @@ class ActionKnowledgeMore(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         dispatcher.utter_message(**knowledge.more_message(tracker.get_slot("topic")))
+        return []
+
+
+class ActionKnowledgeFollowup(Action):
+    """ "e per una truffa invece?" after a knowledge answer: the same topic for that case."""
+
+    def name(self) -> Text:
+        return "action_knowledge_followup"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        turn = forms.Turn(intent=tracker.get_intent_of_latest_message() or "",
+                          text=tracker.latest_message.get("text") or "", slots=tracker.slots)
+        dispatcher.utter_message(**forms.followup(turn))
         return []

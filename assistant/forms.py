@@ -61,6 +61,8 @@ class Turn:
 
     @property
     def is_answer(self) -> bool:
+        if self.intent == intents.FOLLOWUP:  # with no topic answered yet it tells something: an answer
+            return not self.slots.get("topic")
         return self.intent not in NOT_AN_ANSWER and not self.intent.startswith(knowledge.INTENT_PREFIX)
 
 
@@ -109,14 +111,32 @@ def side_answer(turn: Turn) -> Outcome:
         out.say(**answers.practical_message(turn.words or turn.text))
     elif intent == intents.KB_MORE:
         out.say(**knowledge.more_message(turn.slot("topic")))
+    elif intent == intents.FOLLOWUP and turn.slot("topic"):
+        out.say(**followup(turn))
     elif intent.startswith(knowledge.INTENT_PREFIX):
-        kb = knowledge.load()
-        topic = kb.topic_for_intent(intent)
-        if topic:
-            out.say(**kb.answer(topic)).set("topic", topic.key)
+        message, key = knowledge.answer_message(intent, person(turn.slots))
+        if key:
+            out.say(**message).set("topic", key)
     elif intent in SIMPLE_REPLIES:
         out.say(response=SIMPLE_REPLIES[intent])
     return out
+
+
+def person(slots: Mapping[str, Any]) -> Dict[str, Optional[str]]:
+    """What the conversation knows of the person, for knowledge answers that fit them."""
+    age = _age(slots.get("eta_vittima"))
+    minor = slots.get("chi_vittima") == "minore" or (age is not None and age < 18)
+    return {"victim": "minore" if minor else slots.get("chi_vittima"), "gender": slots.get("genere_vittima")}
+
+
+def followup(turn: Turn) -> Dict:
+    """The last topic for the case a follow-up names; a minor stays a minor ("e per una truffa?" from a
+    14-year-old gets the minors' text of the topic when it has one)."""
+    facts = triage.followup_case(turn.words) or {"event": None, "victim": None, "gender": None}
+    known = person(turn.slots)
+    if facts.get("victim") is None and known["victim"] == "minore":
+        facts = {**facts, "victim": "minore"}
+    return knowledge.followup_message(turn.slot("topic"), facts) or knowledge.load().menu()
 
 
 def said_anywhere(turn: Turn) -> Outcome:

@@ -20,6 +20,10 @@ FIND_SERVICE = "find_service"
 INFORM_COMUNE = "inform_comune"
 KB_MORE = "kb_more"
 
+# set by the NLU component (rasa_addons/components/overrides.py)
+FOLLOWUP = "ask_followup"              # "e per una truffa invece?": the last topic for another case
+OVERRIDES = (FOLLOWUP,)
+
 STAND_INS = (EMPTY_MESSAGE, MESSAGE_TOO_LONG, MEDIA_MESSAGE, EXIT_CHAT, GREET, HELP)
 BUTTONS = (ASK_HUMAN, FIND_SERVICE, INFORM_COMUNE, KB_MORE)
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Tuple
 from urllib.parse import urlparse
 
-from assistant import content, nlu_data
+from assistant import content, knowledge, nlu_data
 from assistant.directory import models as m
 from assistant.directory.nearest import directory
 from assistant.settings import PROJECT_ROOT
@@ -393,6 +393,35 @@ def understand(text: str) -> Dict[str, Optional[object]]:
     return {"cosa_successo": classify_event(text), "chi_vittima": victim,
             "genere_vittima": classify_gender(text, victim), "servizio_richiesto": classify_service(text),
             "eta_vittima": age_of_victim(text)}
+
+
+_CASE_MAN = re.compile(r"\b(uomo|uomini|maschio|maschi|un signore|mio marito|mio padre|mio compagno)\b")
+_CASE_WOMAN = re.compile(r"\b(donna|donne|femmina|una signora|mia moglie|mia madre|mia compagna)\b")
+
+
+def case_of(text: str) -> Dict[str, Optional[str]]:
+    """The case a follow-up names ("e per una truffa invece?", "e se sono minorenne?", "e per un uomo?"):
+    event, victim and gender, read even from a question (what `understand` leaves to the question)."""
+    plain = normalise(text)
+    victim = _victim_by_rules(plain)
+    age = age_of_victim(text)
+    if age is not None and age < 18:
+        victim = "minore"
+    gender = "uomo" if _CASE_MAN.search(plain) else "donna" if _CASE_WOMAN.search(plain) else None
+    return {"event": _first(_EVENTS, plain), "victim": victim if victim in _CASE_VICTIMS else None,
+            "gender": gender}
+
+
+_CASE_VICTIMS = ("minore", "anziano", "disabile")
+
+
+def followup_case(text: str) -> Optional[Dict[str, Optional[str]]]:
+    """The case of a follow-up on the last topic ("e per una truffa invece?"), or None when the message
+    is not a short follow-up or names no event, age group or gender ("e se lui torna?")."""
+    if not knowledge.is_followup(text):
+        return None
+    facts = case_of(text)
+    return facts if any(facts.values()) else None
 
 
 # -- routing ------------------------------------------------------------------------------------

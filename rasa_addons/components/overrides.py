@@ -5,7 +5,9 @@
    (assistant.safety).
 2. A request to locate a person or a shelter becomes `ask_location` (always declined).
 3. A practical question such as "devo andare in ospedale?" becomes `ask_practical` (assistant.answers).
-4. Otherwise a message in another language becomes `other_language` (assistant.language).
+4. A short follow-up that names another case ("e per una truffa invece?", "e se sono minorenne?") becomes
+   `ask_followup` (assistant.triage.followup_case): the last topic, answered for that case.
+5. Otherwise a message in another language becomes `other_language` (assistant.language).
 It runs after DIET and before the FallbackClassifier, so neither can fall into nlu_fallback.
 """
 from __future__ import annotations
@@ -19,9 +21,11 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from assistant import intents
 from assistant.answers import locate_request, practical_question
 from assistant.language import looks_foreign
 from assistant.safety import SELF_HARM, assess
+from assistant.triage import followup_case
 
 EMERGENCY_INTENT = "emergency"
 SELF_HARM_INTENT = "self_harm"
@@ -42,6 +46,8 @@ def override_for(text: Text) -> Optional[Text]:
         return LOCATION_INTENT
     if practical_question(text):
         return PRACTICAL_INTENT
+    if followup_case(text):
+        return intents.FOLLOWUP
     if looks_foreign(text):
         return OTHER_LANGUAGE_INTENT
     return None

@@ -68,6 +68,7 @@ def _openings(topic: Dict) -> List[str]:
     summary variant or its details). Its title alone is not enough: titles are also the buttons of
     related topics and of the fallback menu."""
     texts = [v for k, v in topic.items() if isinstance(v, str) and (k.startswith("summary") or k == "details")]
+    texts += [case["text"] for case in topic.get("cases") or []]  # follow-up answers for another case
     return [_words(t, 8) for t in texts if t.strip()]
 
 

@@ -76,3 +76,30 @@ def test_new_topic_during_triage_then_the_questions_go_on(bot, sender, key):
 def test_typed_yes_after_an_answer_gives_the_details(bot, sender):
     bot.texts(sender, "posso avere un avvocato gratis?")
     assert "figli di una persona uccisa" in bot.texts(sender, "sì")
+
+
+def test_follow_ups_keep_the_topic_for_another_case(bot, sender):
+    """"e per una truffa invece?", "dimmi di più", "e se sono minorenne?" stay on legal aid and answer
+    for the new case; "e per un uomo?" gets the men's text without the 1522 in it."""
+    kb = knowledge.load()
+    patrocinio = kb.topics["patrocinio"]
+    assert patrocinio.summary[:60] in bot.texts(sender, "come posso avere un avvocato gratis?")
+    scam = bot.texts(sender, "e per una truffa invece?")
+    assert "Per truffe e furti non c'è questa eccezione" in scam and patrocinio.references[0] in scam
+    assert patrocinio.details[:60] in bot.texts(sender, "dimmi di più")
+    minor = bot.texts(sender, "e se sono minorenne?")
+    assert minor.startswith("Se sei minorenne, puoi avere l'avvocato pagato dallo Stato")
+    man = bot.texts(sender, "e per un uomo?")
+    assert "valgono anche per un uomo" in man
+
+
+def test_a_minor_gets_the_simpler_words_and_follow_ups_stay_for_a_minor(bot, sender):
+    bot.texts(sender, "ho 14 anni e il mio patrigno mi mette le mani addosso")
+    reply = bot.texts(sender, "/kb_denuncia_querela")
+    assert "Se sei minorenne: la querela è la richiesta" in reply
+    assert "Se sei minorenne" in bot.texts(sender, "/kb_patrocinio")
+
+
+def test_a_follow_up_with_no_topic_yet_is_not_a_dead_end(bot, sender):
+    reply = bot.say(sender, "e per una truffa invece?")
+    assert reply and any(m.get("buttons") or m.get("text") for m in reply)

@@ -60,7 +60,7 @@ def test_date_shown_is_the_month_of_the_sources_checked_not_of_the_edit():
 
 
 def _all_text(topic):
-    return " ".join([topic.summary, topic.details, " ".join(topic.references)])
+    return " ".join([topic.summary, topic.details, " ".join(topic.references)] + [text for _, text in topic.cases])
 
 
 def test_no_repealed_article_and_no_twelve_month_stalking_term():
