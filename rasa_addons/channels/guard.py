@@ -18,6 +18,7 @@ from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
 
+from assistant import events
 from assistant.handoff.lifecycle import after_turn
 
 logger = logging.getLogger(__name__)
@@ -57,12 +58,7 @@ async def _answered_or_paused(agent: Any, message: UserMessage) -> bool:
             await message.output_channel.send_text_message(message.sender_id,
                                                            _text(agent, DANGER_RESPONSES[intent]))
         return True
-    for event in reversed(tracker.events):
-        if event.type_name == "bot":
-            return True
-        if event.type_name == "user":
-            return False
-    return False
+    return any(events.kind(event) == "bot" for event in events.since_last_user(tracker.events))
 
 
 def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:

@@ -31,8 +31,8 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from assistant import identity, settings
-from assistant.text import clean_user_text
+from assistant import identity, intents, settings
+from assistant.text import EMPTY_MESSAGE, clean_user_text
 from rasa_addons.channels.webhook import IGNORED, Incoming, WebhookInput
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ DEFAULT_API_URL = "https://api.telegram.org"
 CALLBACK_DATA_MAX_BYTES = 64
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Commands of the bot and the message each one becomes for the assistant.
-COMMANDS = {"/start": "/greet", "/aiuto": "/help", "/help": "/help", "/esci": "/exit_chat", "/stop": "/exit_chat"}
+COMMANDS = intents.command_payloads()
 
 
 def button_data(button: Dict[str, Any]) -> str:
@@ -184,7 +184,7 @@ class SafeTelegramInput(WebhookInput, TelegramInput):
         parsed = incoming.data
         text = parsed["text"] if parsed["callback_id"] or parsed["text"].startswith("/") \
             else clean_user_text(parsed["text"], self.max_message_chars)
-        return text or "/empty_message"
+        return text or EMPTY_MESSAGE
 
     def reply(self, outcome: str) -> HTTPResponse:
         return response.json({"status": outcome})

@@ -28,14 +28,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
-from assistant import identity, settings
+from assistant import events, identity, intents, settings
 from assistant.text import clean_user_text
 from rasa_addons.channels.webhook import Incoming, WebhookInput
 
 logger = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api.twilio.com"
-MEDIA_MESSAGE = "/media_message"
-EXIT_CHAT = "/exit_chat"
+MEDIA_MESSAGE = intents.payload(intents.MEDIA_MESSAGE)
+EXIT_CHAT = intents.payload(intents.EXIT_CHAT)
 EXIT_WORDS = {"esci", "stop chat", "cancella chat"}
 OPTION_PROMPT = "Rispondi con il numero della scelta."
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -135,12 +135,8 @@ class SafeTwilioInput(WebhookInput, TwilioInput):
         if agent is None or agent.tracker_store is None:
             return []
         tracker = await agent.tracker_store.retrieve(sender)
-        for event in reversed(list(tracker.events) if tracker else []):
-            if event.type_name == "user":
-                return []
-            if event.type_name == "bot" and (event.data or {}).get("buttons"):
-                return event.data["buttons"]
-        return []
+        return next((event.data["buttons"] for event in events.since_last_user(tracker.events if tracker else [])
+                     if events.kind(event) == "bot" and (event.data or {}).get("buttons")), [])
 
     async def read(self, request: Request) -> Union[Incoming, HTTPResponse]:
         form = self.form(request)
