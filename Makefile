@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup train bench validate clean audit nlu-report
+.PHONY: run test setup train bench validate clean audit nlu-report lint
 
 run: train
 	@$(PY) -m assistant.serve all
@@ -17,6 +17,12 @@ setup:
 
 train: setup
 	@$(PY) scripts/train_if_changed.py
+
+# ruff (lint + format check) and mypy on assistant/; settings in pyproject.toml. `make test` runs it first.
+lint: setup
+	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
+	@.venv/bin/mypy
 
 # Danger, NLU and conversation figures on the independent sets (dev and test) beside the targets,
 # cross-validation on the training data; results/nlu_report.json. Not part of `make test`.

@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 export TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false
 stage() { printf '\n==> %s\n' "$*"; }
 
+stage "lint: ruff check, ruff format --check, mypy (make lint)"
+make --no-print-directory lint
+
 stage "unit tests (with the evaluation sets' checks: near-duplicates, labels, vocabulary)"
 .venv/bin/python -m pytest -q tests/unit
 
