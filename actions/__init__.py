@@ -6,22 +6,27 @@ secret `SV_ACTIONS_SECRET` in the header `X-Sportello-Actions-Secret` (Rasa send
 otherwise 401; and the server refuses to start without a secret. The address it listens on is
 SANIC_HOST (the entry point, python -m assistant.serve, sets it from SV_HOST).
 """
+
 import hmac as _hmac
 
 
 def _guard_action_server() -> None:
     try:
         from sanic import Sanic
+
         app = Sanic.get_app("rasa_sdk")
     except Exception:  # not inside the action server (unit tests, the console, ...)
         return
     from sanic import response
 
     from assistant import settings
+
     secret = settings.protection().actions_secret
     if not secret:
-        raise SystemExit("refusing to start the action server: set SV_ACTIONS_SECRET (the same value in Rasa's "
-                         "endpoints.yml headers), or any process that reaches it could run actions")
+        raise SystemExit(
+            "refusing to start the action server: set SV_ACTIONS_SECRET (the same value in Rasa's "
+            "endpoints.yml headers), or any process that reaches it could run actions"
+        )
     expected = secret.encode()
 
     async def check_secret(request):

@@ -1,4 +1,5 @@
 """Glue between rasa_sdk and assistant.forms: the tracker read as a plain Turn, an Outcome sent."""
+
 from typing import Any, Dict, List, Tuple
 
 from rasa_sdk import Tracker
@@ -14,9 +15,12 @@ def turn_of(tracker: Tracker) -> Turn:
     for entity in tracker.latest_message.get("entities") or []:
         if entity.get("role") is None and entity.get("group") is None:  # as tracker.get_latest_entity_values
             entities.setdefault(entity.get("entity"), entity.get("value"))
-    return Turn(intent=tracker.get_intent_of_latest_message(skip_fallback_intent=False) or "",
-                text=tracker.latest_message.get("text") or "", entities=entities,
-                slots=dict(tracker.current_slot_values()))
+    return Turn(
+        intent=tracker.get_intent_of_latest_message(skip_fallback_intent=False) or "",
+        text=tracker.latest_message.get("text") or "",
+        entities=entities,
+        slots=dict(tracker.current_slot_values()),
+    )
 
 
 def slot_events(slots: List[Tuple[str, Any]]) -> List[Dict]:

@@ -1,4 +1,5 @@
 """Handoff to a person: texts from content/handoff.yml, records in assistant.handoff."""
+
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker

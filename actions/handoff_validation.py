@@ -1,5 +1,6 @@
 """The handoff form's validation: glue around assistant.forms.handoff_consent_unanswered. Danger, stop and
 the other requests are left to the rules (data/rules/handoff.yml), which answer them and come back to the form."""
+
 from typing import Dict, List, Text
 
 from rasa_sdk import FormValidationAction, Tracker

@@ -1,4 +1,5 @@
 """Knowledge answers: the text comes from content/knowledge.yml via assistant.knowledge."""
+
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -34,7 +35,10 @@ class ActionKnowledgeFollowup(Action):
         return "action_knowledge_followup"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        turn = forms.Turn(intent=tracker.get_intent_of_latest_message() or "",
-                          text=tracker.latest_message.get("text") or "", slots=tracker.slots)
+        turn = forms.Turn(
+            intent=tracker.get_intent_of_latest_message() or "",
+            text=tracker.latest_message.get("text") or "",
+            slots=tracker.slots,
+        )
         dispatcher.utter_message(**forms.followup(turn))
         return []

@@ -1,5 +1,6 @@
 """Short answers to practical questions and the refusal to locate a person or a shelter
 (texts in content/practical.yml, chosen by assistant.answers)."""
+
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker

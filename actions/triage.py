@@ -1,5 +1,6 @@
 """The triage form and the nearest-service reply: tracker/dispatcher glue around assistant.forms
 (what each turn gets and sets is decided there)."""
+
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -42,12 +43,14 @@ class ValidateTriageForm(FormValidationAction):
     async def extract_comune(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict:
         return forms.extract_comune(turn_of(tracker))
 
-    async def validate_pericolo(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                domain: DomainDict) -> Dict:
+    async def validate_pericolo(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict:
         return self._validated(dispatcher, forms.validate_pericolo(value, turn_of(tracker)))
 
-    async def validate_comune(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                              domain: DomainDict) -> Dict:
+    async def validate_comune(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict:
         return self._validated(dispatcher, forms.validate_comune(value, turn_of(tracker)))
 
     @staticmethod

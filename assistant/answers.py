@@ -6,6 +6,7 @@
 
 Texts live in ``content/practical.yml``; the actions only glue them to the dialogue.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,19 +19,25 @@ from assistant.text import normalise
 
 YES, NO, MAYBE = "si", "no", "forse"
 
-_MAYBE = re.compile(r"\b(forse|non lo so|non so|boh|bho|mah|dipende|non sono sicur[ao]|non saprei|puo darsi|"
-                    r"magari|credo di no ma|a volte|ogni tanto|piu o meno|non ne sono sicur[ao]|spero di no|"
-                    r"chi lo sa|non capisco)\b")
-_YES = re.compile(r"^(si|s|sii+|sì|certo|esatto|purtroppo si|credo di si|penso di si|ovvio|ovviamente|yes|"
-                  r"affermativo|molto|tanto|assolutamente)\b|\b(ho (tanta |molta |una gran )?paura|ho il terrore|"
-                  r"sono terrorizzat[ao]|e qui|e qua|e di la|e in casa|e fuori|e sotto casa|sta arrivando|"
-                  r"sta tornando|sta urlando|stanno urlando|urla|mi cerca|mi minaccia|non sono al sicuro|"
-                  r"si e qui|pericolo)\b")
-_NO = re.compile(r"^(no|nn|nono|no no|nope|niente|macche|per niente|assolutamente no|non proprio|direi di no|"
-                 r"credo di no|penso di no)\b|\b(sono al sicuro|sono in un posto sicuro|sto bene|ora no|adesso no|"
-                 r"per ora no|non ora|non adesso|non in questo momento|non e in casa|non c e|non ce|e uscito|"
-                 r"e al lavoro|e in carcere|e lontano|sono lontan[ao]|sono da (mia|mio|una|un|amici|parenti)|"
-                 r"non piu|non sono in pericolo|tranquill[ao]|e finita|e passato)\b")
+_MAYBE = re.compile(
+    r"\b(forse|non lo so|non so|boh|bho|mah|dipende|non sono sicur[ao]|non saprei|puo darsi|"
+    r"magari|credo di no ma|a volte|ogni tanto|piu o meno|non ne sono sicur[ao]|spero di no|"
+    r"chi lo sa|non capisco)\b"
+)
+_YES = re.compile(
+    r"^(si|s|sii+|sì|certo|esatto|purtroppo si|credo di si|penso di si|ovvio|ovviamente|yes|"
+    r"affermativo|molto|tanto|assolutamente)\b|\b(ho (tanta |molta |una gran )?paura|ho il terrore|"
+    r"sono terrorizzat[ao]|e qui|e qua|e di la|e in casa|e fuori|e sotto casa|sta arrivando|"
+    r"sta tornando|sta urlando|stanno urlando|urla|mi cerca|mi minaccia|non sono al sicuro|"
+    r"si e qui|pericolo)\b"
+)
+_NO = re.compile(
+    r"^(no|nn|nono|no no|nope|niente|macche|per niente|assolutamente no|non proprio|direi di no|"
+    r"credo di no|penso di no)\b|\b(sono al sicuro|sono in un posto sicuro|sto bene|ora no|adesso no|"
+    r"per ora no|non ora|non adesso|non in questo momento|non e in casa|non c e|non ce|e uscito|"
+    r"e al lavoro|e in carcere|e lontano|sono lontan[ao]|sono da (mia|mio|una|un|amici|parenti)|"
+    r"non piu|non sono in pericolo|tranquill[ao]|e finita|e passato)\b"
+)
 
 
 def read_danger_answer(text: str) -> Optional[str]:
@@ -54,14 +61,16 @@ def read_danger_answer(text: str) -> Optional[str]:
 class Reply:
     key: str
     text: str
-    buttons: Tuple[str, ...] = ()   # knowledge intents offered as buttons
+    buttons: Tuple[str, ...] = ()  # knowledge intents offered as buttons
 
 
 @lru_cache(maxsize=None)
 def _content() -> Tuple[List[Tuple[Reply, List[Pattern]]], Tuple[Reply, List[Pattern]]]:
     raw = content.load("practical")
-    questions = [(Reply(key, item["text"].strip(), tuple(item.get("buttons") or ())),
-                  [re.compile(p) for p in item["when"]]) for key, item in raw["questions"].items()]
+    questions = [
+        (Reply(key, item["text"].strip(), tuple(item.get("buttons") or ())), [re.compile(p) for p in item["when"]])
+        for key, item in raw["questions"].items()
+    ]
     locate = raw["locate"]
     return questions, (Reply("locate", locate["text"].strip()), [re.compile(p) for p in locate["when"]])
 
@@ -92,9 +101,12 @@ def reply_by_key(key: str) -> Reply:
 
 def as_message(reply: Reply, button_titles: Dict[str, str]) -> Dict:
     """Dispatcher-ready message: the text and a button per knowledge topic offered."""
-    return {"text": reply.text,
-            "buttons": [{"title": button_titles[i], "payload": intents.payload(i)}
-                        for i in reply.buttons if i in button_titles]}
+    return {
+        "text": reply.text,
+        "buttons": [
+            {"title": button_titles[i], "payload": intents.payload(i)} for i in reply.buttons if i in button_titles
+        ],
+    }
 
 
 def practical_message(text: str) -> Dict:

@@ -3,6 +3,7 @@
 ``load("triage")`` is ``content/triage.yml``, read once. The domain (one ``domain.yml`` at the root,
 Rasa's default path) is read here only: moving it is a change of ``DOMAIN_PATH``.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

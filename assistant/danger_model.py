@@ -8,6 +8,7 @@ The rules of :mod:`assistant.safety` come first and decide most messages; this m
 trained in-process the first time it is needed (about a second; deterministic), so there is no model
 file to ship or to go stale.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -29,8 +30,11 @@ MIN_WORDS = 4  # shorter messages are left to the rules: the model over-reads th
 
 def _nlu_examples():
     """Texts of the NLU training examples of every intent that is not danger."""
-    return (text for intent, text in nlu_data.examples(NLU_DIR)
-            if intent.split("/")[0] not in DANGER_INTENTS and not text.startswith("/"))
+    return (
+        text
+        for intent, text in nlu_data.examples(NLU_DIR)
+        if intent.split("/")[0] not in DANGER_INTENTS and not text.startswith("/")
+    )
 
 
 @lru_cache(maxsize=1)
@@ -47,12 +51,15 @@ def _model():
     ordinary = [normalise(text) for text in _nlu_examples()]
     texts += ordinary
     labels += [NOT_DANGER] * len(ordinary)
-    features = FeatureUnion([
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)),
-        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 3), min_df=1, sublinear_tf=True)),
-    ])
-    model = Pipeline([("features", features),
-                      ("classifier", LogisticRegression(C=8.0, max_iter=2000, class_weight="balanced"))])
+    features = FeatureUnion(
+        [
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)),
+            ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 3), min_df=1, sublinear_tf=True)),
+        ]
+    )
+    model = Pipeline(
+        [("features", features), ("classifier", LogisticRegression(C=8.0, max_iter=2000, class_weight="balanced"))]
+    )
     model.fit(texts, labels)
     return model
 
@@ -64,7 +71,7 @@ def predict(text: str) -> Tuple[Optional[str], float]:
         return None, 0.0
     model = _model()
     probabilities = dict(zip(model.classes_, model.predict_proba([plain])[0]))
-    kind = max((k for k in probabilities if k != NOT_DANGER), key=probabilities.get)
+    kind = max((k for k in probabilities if k != NOT_DANGER), key=lambda k: probabilities[k])
     return (kind, probabilities[kind]) if probabilities[kind] >= THRESHOLD else (None, probabilities[kind])
 
 

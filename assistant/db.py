@@ -1,6 +1,7 @@
 """One SQLAlchemy engine and session factory per database URL (SQLite by default), and the declarative
 `Base` of all our tables (directory, handoffs, console). Their schema is made by the Alembic migrations
 (`assistant.migrations.ensure_schema`)."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager

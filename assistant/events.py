@@ -2,13 +2,14 @@
 
 Works on Rasa's event objects (``type_name``, as the tracker store returns them) and on their JSON form
 (``{"event": "user", ...}``, as the HTTP API and rasa_sdk give them), without importing Rasa."""
+
 from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, Optional
 
 
 def kind(event: Any) -> Optional[str]:
-    """"user", "bot", "slot", ... for either form of an event."""
+    """ "user", "bot", "slot", ... for either form of an event."""
     return event.get("event") if isinstance(event, dict) else getattr(event, "type_name", None)
 
 

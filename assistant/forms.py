@@ -13,6 +13,7 @@ Only `stop`, `ask_human`, `exit_chat`, `goodbye` and `chitchat` are left to the 
 The handoff questions never loop either: the consent asked twice without an answer is settled with the
 safe choice (no summary sent) and the form goes on.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,11 +27,21 @@ DANGER = frozenset({"emergency", "self_harm"})
 # Left to the rules: the triage form rejects the turn so that they run.
 LEFT_TO_RULES = frozenset({"stop", intents.ASK_HUMAN, intents.EXIT_CHAT, "goodbye", "chitchat"})
 # Messages that are not an answer to the question asked.
-NOT_AN_ANSWER = DANGER | LEFT_TO_RULES | {"help", "thank", "greet", intents.KB_MORE, "ask_practical", "ask_location",
-                                          "other_language", "out_of_scope"}
+NOT_AN_ANSWER = (
+    DANGER
+    | LEFT_TO_RULES
+    | {"help", "thank", "greet", intents.KB_MORE, "ask_practical", "ask_location", "other_language", "out_of_scope"}
+)
 # Left to the rules during the handoff form (data/rules/handoff.yml answers them and comes back to the form).
-HANDOFF_LEFT_TO_RULES = DANGER | {"stop", intents.EXIT_CHAT, "ask_location", "ask_practical", "chitchat", "goodbye",
-                                  intents.ASK_HUMAN}
+HANDOFF_LEFT_TO_RULES = DANGER | {
+    "stop",
+    intents.EXIT_CHAT,
+    "ask_location",
+    "ask_practical",
+    "chitchat",
+    "goodbye",
+    intents.ASK_HUMAN,
+}
 MAX_ASKS = 2  # a question is asked at most twice in a row
 MAX_COMUNE_ATTEMPTS = 2
 OUTSIDE_PIEMONTE, UNKNOWN_COMUNE = "fuori_piemonte", "sconosciuto"
@@ -42,9 +53,10 @@ SIMPLE_REPLIES = {"thank": "utter_youre_welcome", "help": "utter_help", "other_l
 @dataclass(frozen=True)
 class Turn:
     """The person's latest message as the forms see it, and the conversation's slots."""
-    intent: str = ""                                              # nlu_fallback included, "" when none
-    text: str = ""                                                # as written (a button's payload too)
-    entities: Mapping[str, Any] = field(default_factory=dict)     # the first value of each entity
+
+    intent: str = ""  # nlu_fallback included, "" when none
+    text: str = ""  # as written (a button's payload too)
+    entities: Mapping[str, Any] = field(default_factory=dict)  # the first value of each entity
     slots: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -69,6 +81,7 @@ class Turn:
 @dataclass
 class Outcome:
     """What to send (dispatcher-ready messages: ``utter_message(**message)``) and which slots to set, in order."""
+
     messages: List[Dict] = field(default_factory=list)
     slots: List[Tuple[str, Any]] = field(default_factory=list)
 
@@ -142,8 +155,13 @@ def followup(turn: Turn) -> Dict:
 def said_anywhere(turn: Turn) -> Outcome:
     """The victim's gender (only when said), a service asked for by name and the age, from any turn."""
     found = triage.understand(turn.words) if turn.words else {}
-    return Outcome(slots=[(slot, found[slot]) for slot in EXTRA_SLOTS
-                          if found.get(slot) is not None and found[slot] != turn.slot(slot)])
+    return Outcome(
+        slots=[
+            (slot, found[slot])
+            for slot in EXTRA_SLOTS
+            if found.get(slot) is not None and found[slot] != turn.slot(slot)
+        ]
+    )
 
 
 def before_form(turn: Turn) -> Outcome:
@@ -194,8 +212,14 @@ def _categorical(turn: Turn, slot: str, classify: Callable[[str], Optional[str]]
         value = triage.SKIPPED  # "no" to an open question: the person prefers not to say
     if value is None:
         value = classify(turn.words)
-    if value is None and requested and slot == "cosa_successo" and turn.is_answer \
-            and turn.intent != "affirm" and turn.words:
+    if (
+        value is None
+        and requested
+        and slot == "cosa_successo"
+        and turn.is_answer
+        and turn.intent != "affirm"
+        and turn.words
+    ):
         value = "altro"  # something we cannot classify: the generic route (Rete Dafne, social services)
     return {slot: value} if value else {}
 
@@ -253,20 +277,30 @@ def validate_comune(value: Any, turn: Turn) -> Outcome:
     result = resolve(str(value))
     if result.status == UNKNOWN:  # "abito a Bra da tre anni": the place inside a longer answer
         result = find_in_text(str(value)) or result
-    if result.status == FOUND:
+    if result.status == FOUND and result.comune:
         if result.via == "locality" and result.locality:  # which comune it belongs to is in no source
-            out.say(text=t["locality"].format(localita=result.locality.get("nome", result.query),
-                                              comune=result.comune["nome"]))
-        return out.set("comune", result.comune["nome"]).set("comune_istat", result.comune["istat"]) \
+            out.say(
+                text=t["locality"].format(
+                    localita=result.locality.get("nome", result.query), comune=result.comune["nome"]
+                )
+            )
+        return (
+            out.set("comune", result.comune["nome"])
+            .set("comune_istat", result.comune["istat"])
             .set("comune_tentativi", 0)
+        )
     if result.status == OUTSIDE:
         place = result.candidates[0]
         out.say(text=t["outside"].format(nome=place["nome"], regione=result.region))
         return out.set("comune", OUTSIDE_PIEMONTE).set("comune_istat", None)
     if result.status == AMBIGUOUS:
-        buttons = [{"title": f"{c['nome']} ({c['provincia']})",
-                    "payload": intents.payload(intents.INFORM_COMUNE, comune=f"{c['nome']} {c['provincia']}")}
-                   for c in result.candidates]
+        buttons = [
+            {
+                "title": f"{c['nome']} ({c['provincia']})",
+                "payload": intents.payload(intents.INFORM_COMUNE, comune=f"{c['nome']} {c['provincia']}"),
+            }
+            for c in result.candidates
+        ]
         out.say(text=t["ambiguous"].format(query=shown(result.query)), buttons=buttons)
         return out.set("comune", None)
     attempts = (turn.slot("comune_tentativi") or 0) + 1
@@ -284,15 +318,23 @@ def _age(value: Any) -> Optional[int]:
 def result(slots: Mapping[str, Any]) -> List[Dict]:
     """The triage's answer (action_nearest_service): the services and helplines as dispatcher-ready
     messages; the last one carries the buttons (a person first when in danger, then the plan's topics)."""
-    facts = (slots.get("cosa_successo"), slots.get("chi_vittima"), slots.get("genere_vittima"),
-             slots.get("servizio_richiesto"), _age(slots.get("eta_vittima")))
+    facts = (
+        slots.get("cosa_successo"),
+        slots.get("chi_vittima"),
+        slots.get("genere_vittima"),
+        slots.get("servizio_richiesto"),
+        _age(slots.get("eta_vittima")),
+    )
     texts = triage.reply(slots.get("comune_istat"), *facts)
     kb = knowledge.load()
-    buttons = [{"title": kb.topics[key].title, "payload": intents.payload(kb.topics[key].intent)}
-               for key in triage.plan_for(*facts).topics]
+    buttons = [
+        {"title": kb.topics[key].title, "payload": intents.payload(kb.topics[key].intent)}
+        for key in triage.plan_for(*facts).topics
+    ]
     if slots.get("pericolo") == answers.YES:  # high risk: offer a person straight away
-        buttons.insert(0, {"title": triage.texts()["result"]["handoff_button"],
-                           "payload": intents.payload(intents.ASK_HUMAN)})
+        buttons.insert(
+            0, {"title": triage.texts()["result"]["handoff_button"], "payload": intents.payload(intents.ASK_HUMAN)}
+        )
     return [{"text": text} for text in texts[:-1]] + [{"text": texts[-1], "buttons": buttons}]
 
 
@@ -310,7 +352,10 @@ def handoff_consent_unanswered(turn: Turn) -> Optional[Outcome]:
         return None
     asked = _asked_again(turn)
     if asked > MAX_ASKS:  # asked twice: no summary is sent, the safe choice
-        return Outcome([{"response": "utter_handoff_consent_skipped"}],
-                       [("handoff_consent", False), ("triage_domanda", None), ("triage_ripetizioni", 0)])
-    return Outcome([{"response": "utter_ask_rephrase_yes_no"}],
-                   [("triage_domanda", requested), ("triage_ripetizioni", asked)])
+        return Outcome(
+            [{"response": "utter_handoff_consent_skipped"}],
+            [("handoff_consent", False), ("triage_domanda", None), ("triage_ripetizioni", 0)],
+        )
+    return Outcome(
+        [{"response": "utter_ask_rephrase_yes_no"}], [("triage_domanda", requested), ("triage_ripetizioni", asked)]
+    )

@@ -9,6 +9,7 @@ reach a conversation of another: whatever a REST client sends as ``sender`` stay
 Output channels turn the stored id back into the channel's address only when the prefix is their
 own, so an operator's reply cannot be sent to a channel the conversation did not come from.
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -38,4 +39,4 @@ def address(channel: str, conversation: str) -> str:
     prefix = PREFIXES[channel] + ":"
     if not str(conversation).startswith(prefix) or len(str(conversation)) == len(prefix):
         raise ForeignConversation(f"{channel} cannot send to this conversation")
-    return str(conversation)[len(prefix):]
+    return str(conversation)[len(prefix) :]

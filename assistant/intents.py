@@ -1,18 +1,19 @@
 """Intents that the code itself names: the stand-ins the channels send instead of a message that cannot
 be read as it is, the commands they translate, and the intents of the buttons the actions offer.
 Each one must be in the domain (tests/unit/test_intents.py)."""
+
 from __future__ import annotations
 
 import json
 from typing import Dict
 
 # stand-ins sent by the channels
-EMPTY_MESSAGE = "empty_message"        # nothing left to read (an empty message, only control characters)
+EMPTY_MESSAGE = "empty_message"  # nothing left to read (an empty message, only control characters)
 MESSAGE_TOO_LONG = "message_too_long"  # longer than settings.MAX_MESSAGE_CHARS
-MEDIA_MESSAGE = "media_message"        # a photo, a voice note... (WhatsApp)
-EXIT_CHAT = "exit_chat"                # /esci, /stop, the widget's quick exit: erase the conversation
-GREET = "greet"                        # Telegram's /start
-HELP = "help"                          # Telegram's /aiuto, /help
+MEDIA_MESSAGE = "media_message"  # a photo, a voice note... (WhatsApp)
+EXIT_CHAT = "exit_chat"  # /esci, /stop, the widget's quick exit: erase the conversation
+GREET = "greet"  # Telegram's /start
+HELP = "help"  # Telegram's /aiuto, /help
 
 # the intents of the buttons the actions offer
 ASK_HUMAN = "ask_human"
@@ -21,7 +22,7 @@ INFORM_COMUNE = "inform_comune"
 KB_MORE = "kb_more"
 
 # set by the NLU component (rasa_addons/components/overrides.py)
-FOLLOWUP = "ask_followup"              # "e per una truffa invece?": the last topic for another case
+FOLLOWUP = "ask_followup"  # "e per una truffa invece?": the last topic for another case
 OVERRIDES = (FOLLOWUP,)
 
 STAND_INS = (EMPTY_MESSAGE, MESSAGE_TOO_LONG, MEDIA_MESSAGE, EXIT_CHAT, GREET, HELP)

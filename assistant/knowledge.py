@@ -1,9 +1,9 @@
 """The knowledge topics (content/knowledge.yml) and how an answer about one is put together."""
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-import re
 from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
@@ -12,8 +12,20 @@ from assistant.text import normalise
 
 INTENT_PREFIX = "kb_"
 MORE_INTENT = intents.KB_MORE
-MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
-          "ottobre", "novembre", "dicembre")
+MONTHS = (
+    "gennaio",
+    "febbraio",
+    "marzo",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "agosto",
+    "settembre",
+    "ottobre",
+    "novembre",
+    "dicembre",
+)
 
 
 def month_year(day: dt.date) -> str:
@@ -54,26 +66,32 @@ class Knowledge:
 
     def topic_for_intent(self, intent: Optional[str]) -> Optional[Topic]:
         if intent and intent.startswith(INTENT_PREFIX):
-            return self.topics.get(intent[len(INTENT_PREFIX):])
+            return self.topics.get(intent[len(INTENT_PREFIX) :])
         return None
 
     def _footer(self, topic: Topic) -> str:
-        lines = [f"{self.labels['references']}: " + "; ".join(topic.references) + ".",
-                 f"{self.labels['updated']} {month_year(topic.updated)}."]
+        lines = [
+            f"{self.labels['references']}: " + "; ".join(topic.references) + ".",
+            f"{self.labels['updated']} {month_year(topic.updated)}.",
+        ]
         if topic.violence:
             lines.append(self.labels["safety"])
         return "\n".join(lines)
 
     def _related_buttons(self, topic: Topic) -> List[Dict]:
-        return [{"title": self.topics[key].title, "payload": intents.payload(self.topics[key].intent)}
-                for key in topic.related]
+        return [
+            {"title": self.topics[key].title, "payload": intents.payload(self.topics[key].intent)}
+            for key in topic.related
+        ]
 
     def answer(self, topic: Topic) -> Dict:
         """First answer: summary, references, date, safety line; buttons: more + related topics."""
         more = {"title": self.labels["more"], "payload": intents.payload(MORE_INTENT, topic=topic.key)}
         find = {"title": self.labels["find_service"], "payload": intents.payload(intents.FIND_SERVICE)}
-        return {"text": f"{topic.summary}\n\n{self._footer(topic)}",
-                "buttons": [more] + self._related_buttons(topic) + [find]}
+        return {
+            "text": f"{topic.summary}\n\n{self._footer(topic)}",
+            "buttons": [more] + self._related_buttons(topic) + [find],
+        }
 
     def answer_for(self, topic: Topic, facts: Optional[Dict[str, Optional[str]]] = None) -> Dict:
         """First answer fitted to what is known of the person: for a minor, the topic's words for
@@ -112,8 +130,10 @@ class Knowledge:
         return {"text": text, "buttons": self._related_buttons(topic)}
 
     def menu(self) -> Dict:
-        return {"text": self.labels["unknown_topic"],
-                "buttons": [{"title": t.title, "payload": intents.payload(t.intent)} for t in self.topics.values()]}
+        return {
+            "text": self.labels["unknown_topic"],
+            "buttons": [{"title": t.title, "payload": intents.payload(t.intent)} for t in self.topics.values()],
+        }
 
 
 def _parse(raw: Dict) -> Knowledge:
@@ -121,11 +141,16 @@ def _parse(raw: Dict) -> Knowledge:
     for key, item in raw["topics"].items():
         updated = item["updated"]
         topics[key] = Topic(
-            key=key, title=item["title"].strip(), summary=" ".join(item["summary"].split()),
-            details=" ".join(item["details"].split()), references=list(item["references"]),
+            key=key,
+            title=item["title"].strip(),
+            summary=" ".join(item["summary"].split()),
+            details=" ".join(item["details"].split()),
+            references=list(item["references"]),
             updated=updated if isinstance(updated, dt.date) else dt.date.fromisoformat(str(updated)),
-            violence=bool(item.get("violence", False)), related=list(item.get("related", [])),
-            cases=[(_when(key, case["when"]), " ".join(case["text"].split())) for case in item.get("cases", [])])
+            violence=bool(item.get("violence", False)),
+            related=list(item.get("related", [])),
+            cases=[(_when(key, case["when"]), " ".join(case["text"].split())) for case in item.get("cases", [])],
+        )
     for topic in topics.values():
         unknown = [r for r in topic.related if r not in topics]
         if unknown:
@@ -144,9 +169,26 @@ def _when(topic: str, raw: Dict) -> Dict[str, List[str]]:
 
 
 # A follow-up: a short message that asks about the last topic for another case.
-_FOLLOWUP_STARTS = ("e per ", "e se ", "e invece", "e nel caso", "e in caso", "e anche ", "e con ", "ed ",
-                    "ma per ", "ma se ", "invece per ", "invece se ", "anche per ", "vale anche", "e vale ",
-                    "e nel mio caso", "e quindi per ", "e x ")
+_FOLLOWUP_STARTS = (
+    "e per ",
+    "e se ",
+    "e invece",
+    "e nel caso",
+    "e in caso",
+    "e anche ",
+    "e con ",
+    "ed ",
+    "ma per ",
+    "ma se ",
+    "invece per ",
+    "invece se ",
+    "anche per ",
+    "vale anche",
+    "e vale ",
+    "e nel mio caso",
+    "e quindi per ",
+    "e x ",
+)
 FOLLOWUP_MAX_WORDS = 12
 
 

@@ -1,6 +1,7 @@
 """Reading Rasa's NLU training files (``data/nlu/*.yml``): one home for the examples of each intent,
 with Rasa's entity markup ("[Bra](comune)", "[x]{...}") removed. Used by the learned readers of
 assistant/ and by the evaluation's overlap check."""
+
 from __future__ import annotations
 
 import re

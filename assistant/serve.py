@@ -16,6 +16,7 @@ on SV_HOST only (docs/security.md). Tests start the same processes through :func
 
 Rasa runs as a child process (the venv's `rasa` script): this package never imports Rasa.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,8 +64,7 @@ def run_env(env: Dict[str, str], token: Optional[str] = None) -> Dict[str, str]:
     return env
 
 
-def commands(s: settings.Settings, token: str,
-             p: Optional[settings.Protection] = None) -> Dict[str, List[str]]:
+def commands(s: settings.Settings, token: str, p: Optional[settings.Protection] = None) -> Dict[str, List[str]]:
     p = p or settings.protection()
     if not token:
         raise SystemExit("the Rasa HTTP API needs a token (SV_API_TOKEN)")
@@ -72,16 +72,49 @@ def commands(s: settings.Settings, token: str,
     every = ["--every", str(s.purge_interval_hours)] if s.purge_interval_hours > 0 else []
     return {
         # rasa_sdk listens on SANIC_HOST (set from SV_HOST) and checks SV_ACTIONS_SECRET
-        "actions": [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
-                    "--port", str(s.actions_port), "--cors"],  # no origin: browsers never call it
-        "rasa": [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-                 "--credentials", "credentials.yml", "--interface", s.host, "--port", str(s.rasa_port),
-                 "--enable-api", "--auth-token", token, "--cors", *(cors or [""])],
+        "actions": [
+            str(BIN / "rasa"),
+            "run",
+            "actions",
+            "--actions",
+            "actions",
+            "--port",
+            str(s.actions_port),
+            "--cors",
+        ],  # no origin: browsers never call it
+        "rasa": [
+            str(BIN / "rasa"),
+            "run",
+            "--model",
+            str(MODEL),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+            "--interface",
+            s.host,
+            "--port",
+            str(s.rasa_port),
+            "--enable-api",
+            "--auth-token",
+            token,
+            "--cors",
+            *(cors or [""]),
+        ],
         "console": [sys.executable, "-m", "assistant.console", "serve", "--port", str(s.console_port)],
         # retention: its own process, purging at start and then every SV_PURGE_INTERVAL_HOURS
         "purge": [sys.executable, "-m", "rasa_addons.retention", "purge", *every],
-        "web": [sys.executable, "-m", "scripts.webserver", "--host", s.host,
-                "--port", str(s.web_port), "--rasa-url", f"http://{s.host}:{s.rasa_port}"],
+        "web": [
+            sys.executable,
+            "-m",
+            "scripts.webserver",
+            "--host",
+            s.host,
+            "--port",
+            str(s.web_port),
+            "--rasa-url",
+            f"http://{s.host}:{s.rasa_port}",
+        ],
     }
 
 
@@ -95,6 +128,7 @@ def _prepare(env: Mapping[str, str]) -> settings.Settings:
 def free_port() -> int:
     """A free TCP port on loopback (tests and the benchmark start servers side by side)."""
     import socket
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -115,8 +149,12 @@ def wait_ready(url: str, timeout: float, procs: List[subprocess.Popen]) -> bool:
     return False
 
 
-def start(env_extra: Optional[Dict[str, str]] = None, log_dir: Optional[Path] = None,
-          token: Optional[str] = None, only: Optional[List[str]] = None) -> Dict[str, subprocess.Popen]:
+def start(
+    env_extra: Optional[Dict[str, str]] = None,
+    log_dir: Optional[Path] = None,
+    token: Optional[str] = None,
+    only: Optional[List[str]] = None,
+) -> Dict[str, subprocess.Popen]:
     """Start the processes (all, or those named in `only`); returns them by name (stop them with stop())."""
     env = run_env(child_env(env_extra), token)
     s = _prepare(env)
@@ -125,8 +163,9 @@ def start(env_extra: Optional[Dict[str, str]] = None, log_dir: Optional[Path] = 
         if only and name not in only:
             continue
         out = open(log_dir / f"{name}.log", "ab") if log_dir else None
-        procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
-                                       start_new_session=True)
+        procs[name] = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True
+        )
     return procs
 
 
@@ -174,18 +213,21 @@ def run_all() -> int:
         if not wait_ready(f"{base}/webhooks/rest/", 300, list(procs.values())):
             print("error: the Rasa server did not start; see the messages above", file=sys.stderr)
             return 1
-        print(f"""
+        print(
+            f"""
 ==> Sportello Vittime is ready ({time.monotonic() - started:.0f} s)
     Chat (REST):      POST {base}/webhooks/rest/webhook   {{"sender": "id", "message": "ciao"}}{rest_note}
     Socket.IO:        {base}/socket.io/
-    Rasa HTTP API:    {base}/  (token{' from SV_API_TOKEN' if given_token else ' generated for this run'}: {token})
+    Rasa HTTP API:    {base}/  (token{" from SV_API_TOKEN" if given_token else " generated for this run"}: {token})
     Action server:    http://{s.host}:{s.actions_port}/health
     Widget (iframe):  http://{s.host}:{s.web_port}/widget/   demo site embedding it: http://{s.host}:{settings.load_widget().demo_port}/
     Operator console: http://{s.host}:{s.console_port}/  (create an operator: python -m assistant.console create-operator NAME)
     Retention purge:  every {s.purge_interval_hours} h, {s.retention_days} days (python -m rasa_addons.retention purge)
     Tracker store:    {s.tracker_url}
     Press Ctrl-C to stop.
-""", flush=True)
+""",
+            flush=True,
+        )
         while all(p.poll() is None for p in procs.values()):
             time.sleep(1)
         print("error: a process stopped unexpectedly", file=sys.stderr)
@@ -198,8 +240,9 @@ def run_all() -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m assistant.serve", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant.serve", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("process", choices=[*PROCESSES, "all"])
     args = parser.parse_args(argv)
     if args.process == "all":

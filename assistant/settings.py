@@ -12,6 +12,7 @@ with two rules of this project: an empty variable counts as unset (compose passe
 settings has no side effects: creating ``var/`` is done where a process creates its SQLite files
 (:func:`assistant.db.ensure_sqlite_dir`). An invalid value stops with a message naming its variable.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -33,8 +34,9 @@ DEFAULT_TRACKER_URL = f"sqlite:///{VAR_DIR / 'tracker.db'}"
 DEFAULT_DIRECTORY_URL = f"sqlite:///{VAR_DIR / 'sportello.db'}"
 
 # The mapping being read by load(env=...): None means the process environment.
-_SOURCE: contextvars.ContextVar[Optional[Mapping[str, str]]] = contextvars.ContextVar("sv_settings_source",
-                                                                                      default=None)
+_SOURCE: contextvars.ContextVar[Optional[Mapping[str, str]]] = contextvars.ContextVar(
+    "sv_settings_source", default=None
+)
 
 
 def _environment(model: BaseSettings) -> Dict[str, Any]:
@@ -98,7 +100,7 @@ class Settings(_Group):
     redis_port: int = 6379
     redis_db: int = 0
     # Data lifecycle and operator console (docs/operations.md)
-    audit_key: str = Field("", repr=False)   # SV_AUDIT_KEY: HMAC key naming conversations in the audit log
+    audit_key: str = Field("", repr=False)  # SV_AUDIT_KEY: HMAC key naming conversations in the audit log
     audit_retention_days: int = 365
     purge_interval_hours: int = 24
     # SV_CONSOLE_TRUSTED_PROXIES: how many proxies stand in front of the console
@@ -109,16 +111,28 @@ class Settings(_Group):
     actions_host: str = ""
     # SV_RASA_URL: where the console finds Rasa's HTTP API (default http://SV_HOST:SV_RASA_PORT)
     rasa_url: str = ""
-    api_token: str = Field("", repr=False)   # SV_API_TOKEN: token of Rasa's HTTP API (the console uses it)
+    api_token: str = Field("", repr=False)  # SV_API_TOKEN: token of Rasa's HTTP API (the console uses it)
     new_password: str = Field("", repr=False)  # SV_NEW_PASSWORD: `create-operator` without a terminal
     # Directory: entries older than SV_STALE_MONTHS are flagged; the version row is read at most
     # every SV_DIRECTORY_CHECK_SECONDS. Both are read while serving: a bad value falls back to the default.
     stale_months: int = DEFAULT_STALE_MONTHS
     directory_check_seconds: float = 2.0
 
-    _ints = validator("rasa_port", "actions_port", "web_port", "max_message_chars", "retention_days",
-                      "console_port", "redis_port", "redis_db", "audit_retention_days", "purge_interval_hours",
-                      "trusted_proxies", pre=True, allow_reuse=True)(_whole_number)
+    _ints = validator(
+        "rasa_port",
+        "actions_port",
+        "web_port",
+        "max_message_chars",
+        "retention_days",
+        "console_port",
+        "redis_port",
+        "redis_db",
+        "audit_retention_days",
+        "purge_interval_hours",
+        "trusted_proxies",
+        pre=True,
+        allow_reuse=True,
+    )(_whole_number)
 
     @validator("console_insecure_cookies", pre=True)
     def _only_one_is_true(cls, value: Any) -> bool:
@@ -155,6 +169,7 @@ def load(env: Optional[Mapping[str, str]] = None) -> Settings:
 
 class Channels(_Group):
     """Channel credentials read by credentials.yml; unset ones are passed as empty (channel disabled)."""
+
     telegram_token: str = Field("", env="TELEGRAM_TOKEN", repr=False)
     telegram_bot_name: str = Field("", env="TELEGRAM_BOT_NAME")
     telegram_webhook_url: str = Field("", env="TELEGRAM_WEBHOOK_URL")
@@ -198,17 +213,23 @@ def _comma_list(cls, value: Any) -> Any:
 
 
 class Protection(_Group):
-    rest_token: str = Field("", repr=False)      # SV_REST_TOKEN: REST needs "Authorization: Bearer <token>" when set
+    rest_token: str = Field("", repr=False)  # SV_REST_TOKEN: REST needs "Authorization: Bearer <token>" when set
     actions_secret: str = Field("", repr=False)  # SV_ACTIONS_SECRET: header every action-server call must carry
-    cors_origins: str = ""         # SV_CORS_ORIGINS: origins allowed by Rasa's CORS (never "*"); default the web server
-    rate_per_address: int = 60     # SV_RATE_PER_ADDRESS: REST requests a minute per client address (0: off)
+    cors_origins: str = ""  # SV_CORS_ORIGINS: origins allowed by Rasa's CORS (never "*"); default the web server
+    rate_per_address: int = 60  # SV_RATE_PER_ADDRESS: REST requests a minute per client address (0: off)
     rate_per_conversation: int = 30  # SV_RATE_PER_CONVERSATION: messages a minute per conversation (0: off)
     trusted_proxies: tuple = ("127.0.0.1", "::1")  # SV_TRUSTED_PROXIES: proxies whose X-Real-IP is the client's
-    max_metadata_bytes: int = 1024   # SV_MAX_METADATA_BYTES: largest REST `metadata` (JSON) accepted
+    max_metadata_bytes: int = 1024  # SV_MAX_METADATA_BYTES: largest REST `metadata` (JSON) accepted
     webhook_dedup_seconds: int = 2 * 24 * 3600  # SV_WEBHOOK_DEDUP_SECONDS: how long a webhook id is remembered
 
-    _ints = validator("rate_per_address", "rate_per_conversation", "max_metadata_bytes", "webhook_dedup_seconds",
-                      pre=True, allow_reuse=True)(_whole_number)
+    _ints = validator(
+        "rate_per_address",
+        "rate_per_conversation",
+        "max_metadata_bytes",
+        "webhook_dedup_seconds",
+        pre=True,
+        allow_reuse=True,
+    )(_whole_number)
     _proxies = validator("trusted_proxies", pre=True, allow_reuse=True)(_comma_list)
 
 
@@ -274,7 +295,8 @@ def load_widget(env: Optional[Mapping[str, str]] = None) -> WidgetSettings:
         defaults["socket_url"] = f"http://{base.host}:{base.rasa_port}"
     if not w.allowed_embedders:
         defaults["allowed_embedders"] = (f"http://{base.host}:{w.demo_port}",) + (
-            (f"http://localhost:{w.demo_port}",) if base.host == "127.0.0.1" else ())
+            (f"http://localhost:{w.demo_port}",) if base.host == "127.0.0.1" else ()
+        )
     return w.copy(update=defaults)
 
 
@@ -285,7 +307,7 @@ def socket_url_given(env: Optional[Mapping[str, str]] = None) -> bool:
 
 # -- The test set-up (scripts/services.py): PostgreSQL and Redis to use, else throwaway ones ----------
 class ServiceUrls(_Group):
-    sv_test_pg_url: str = Field("", env="SV_TEST_PG_URL")       # must answer when set
+    sv_test_pg_url: str = Field("", env="SV_TEST_PG_URL")  # must answer when set
     sv_test_redis_url: str = Field("", env="SV_TEST_REDIS_URL")  # must answer when set
 
 
@@ -295,10 +317,10 @@ def service_urls(env: Optional[Mapping[str, str]] = None) -> ServiceUrls:
 
 # -- The benchmark (scripts/bench.py, docs/benchmarks.md) -------------------------------------------
 class Bench(_Group):
-    concurrency: List[int] = [1, 5, 10, 20]   # SV_BENCH_CONCURRENCY: simultaneous conversations per level
-    seconds: float = 20                       # SV_BENCH_SECONDS: length of each level
-    pause: Tuple[float, float] = (1, 3)       # SV_BENCH_PAUSE: a user's pause between messages (min,max s)
-    train: bool = True                        # SV_BENCH_TRAIN=0: skip the training measurement
+    concurrency: List[int] = [1, 5, 10, 20]  # SV_BENCH_CONCURRENCY: simultaneous conversations per level
+    seconds: float = 20  # SV_BENCH_SECONDS: length of each level
+    pause: Tuple[float, float] = (1, 3)  # SV_BENCH_PAUSE: a user's pause between messages (min,max s)
+    train: bool = True  # SV_BENCH_TRAIN=0: skip the training measurement
 
     class Config:
         env_prefix = "SV_BENCH_"

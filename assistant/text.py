@@ -1,4 +1,5 @@
 """Text normalisation shared by the safety check, comune resolution and triage."""
+
 from __future__ import annotations
 
 import re

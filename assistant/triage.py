@@ -6,6 +6,7 @@ What happened and who: hand-written patterns first (high precision: when one mat
 a small classifier learned from the labelled examples of data/nlu (the `metadata` of each block:
 event, victim), which generalises to the words the patterns do not know. Gender and the requested
 service are said in so few ways (agreement, names of services) that patterns are enough."""
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,22 @@ from assistant.text import normalise
 
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 SKIPPED = "non_detto"
-EVENTS = ("violenza_domestica", "violenza_sessuale", "stalking", "aggressione", "truffa", "phishing", "sextortion",
-          "revenge_porn", "molestie_lavoro", "furto", "discriminazione", "tratta", "bullismo", "altro")
+EVENTS = (
+    "violenza_domestica",
+    "violenza_sessuale",
+    "stalking",
+    "aggressione",
+    "truffa",
+    "phishing",
+    "sextortion",
+    "revenge_porn",
+    "molestie_lavoro",
+    "furto",
+    "discriminazione",
+    "tratta",
+    "bullismo",
+    "altro",
+)
 VICTIMS = ("io", "minore", "anziano", "disabile", "altra_persona")
 
 # Numbers as written in data/directory/numeri_nazionali.csv (looked up there by their digits).
@@ -33,73 +48,121 @@ UNAR, ANTITRATTA, RETE_DAFNE = "800 90 10 10", "800 290 290", "800 91 91 08"
 _PARTNER = r"(marito|moglie|compagn[oa]|ex|fidanzat[oa]|ragazzo|ragazza|convivente|partner|moroso|morosa)"
 _INTIMATE = r"(foto|video|immagini|filmat\w*)( \w+){0,3} (intim\w*|nud\w*|os[eè]|hot|sexy|spoglia\w*|senza vestiti)"
 _EVENT_PATTERNS = [  # first match wins: the most specific kinds come first
-    ("tratta", r"\b(tratta (di esseri umani|delle persone|di persone)|vittima di tratta|madame|juju|"
-               r"(stare|andare) con (gli )?uomini per (soldi|pagare)|sfruttat\w*|costrett\w* a "
-               r"(lavorare|prostituir\w*|chiedere l elemosina)|(hanno|ha|tengono|tiene) (preso|tolto|sequestrato|"
-               r"ritirato|il mio) (il |i miei )?(passaporto|documenti)|prostituir\w*|debito per il viaggio)\b"),
-    ("sextortion", r"\b(sextortion|sex extortion|ricatt\w*( \w+){0,6} (foto|video|immagini)|(foto|video|immagini)"
-                   r"( \w+){0,6} ricatt\w*|(pubblica|diffonde|manda|mandera|pubblichera|mette in giro)\w*( \w+){0,4} "
-                   r"(foto|video)( \w+){0,4} se non (pago|gli do|le do|mando)|(pagare|soldi)( \w+){0,6} "
-                   r"(altrimenti|senno|se no|oppure) (pubblica|manda|diffonde|mette|fa vedere)\w*( \w+){0,4} "
-                   r"(foto|video))\b"),
-    ("revenge_porn", r"\b(revenge porn|(deepfake|fotomontagg\w*)( \w+){0,6} (nud\w*|porno\w*|hot|intim\w*)|"
-                     r"(pubblicat|condivis|mandat|girat|diffus|postat|mess)\w*( \w+){0,4} " + _INTIMATE +
-                     r"|" + _INTIMATE + r"( \w+){0,4} (pubblicat|condivis|mandat|girat|diffus|postat|in giro|online|"
-                     r"sui social|nel gruppo|in rete)\w*)\b"),
-    ("phishing", r"\b(phishing|smishing|clonat\w*( \w+){0,2} carta|carta( \w+){0,2} clonat\w*|(sms|mail|email|e mail|"
-                 r"link|sito|pagina) (fals\w*|truffa|della banca fals\w*)|finta banca|falsa banca|finto (operatore|"
-                 r"consulente) (della banca|bancario)|svuotat\w* (il )?conto|(prelievi|addebiti|acquisti|bonifici?) "
-                 r"(che non ho fatto|non autorizzat\w*)|rubato (le )?credenziali|codici della carta|(truff\w*|fregat\w*|"
-                 r"raggirat\w*)( \w+){0,6} (su internet|online|on line|su un sito|sul sito|su subito|su vinted|"
-                 r"su marketplace))\b"),
-    ("discriminazione", r"\b(razzis\w*|discrimin\w*|omofob\w*|transfob\w*|perche sono (nero|nera|straniero|straniera|"
-                        r"rom|musulman\w*|ebre\w*|african\w*|gay|lesbica|trans)|odio razziale|per (la mia|il mio) "
-                        r"(religione|origine|colore|velo)|sporco negro|negro di merda|torna al tuo paese|tornatene|(cinese|african\w*|"
-                        r"nigerian\w*|marocchin\w*|rumen\w*|albanes\w*|nero|nera|rom|musulman\w*|ebre\w*|gay|lesbic\w*|"
-                        r"terron\w*)( \w+){0,8} (insult\w*|prend\w* in giro|offend\w*|sput\w*|deri\w*))\b"),
-    ("molestie_lavoro", r"\b(molest\w*|avances|palpeggi\w*|toccat\w*|mi tocca|battute spinte|commenti sessuali)"
-                        r"( \w+){0,8} (lavoro|ufficio|capo|capa|capoufficio|collega|colleghi|datore|titolare|"
-                        r"responsabile|caporeparto|azienda|negozio|turno|primario|direttore|direttrice|supervisore|"
-                        r"team leader)\b|\b(capo|capa|capoufficio|collega|datore di lavoro|titolare|responsabile|primario|"
-                        r"direttore|direttrice|supervisore|team leader)( \w+){0,4} (mi |ci )?(molest\w*|palpeggi\w*|"
-                        r"tocca|tocc\w*|fa (avances|battute|proposte)|mette le mani)\b|\bmobbing\b( \w+){0,3} molest\w*"),
-    ("violenza_sessuale", r"\b(violenza sessuale|stupr\w*|violentat\w*|abus\w* sessual\w*|molest\w*|toccat\w* (contro|"
-                          r"senza)|abusat\w*|abusi|costrett\w* (ad|a) (avere )?(rapporti|fare sesso|fare cose|"
-                          r"subire)|rapporti( sessuali)? (contro la mia volonta|senza il mio consenso|forzati|"
-                          r"non voluti)|mi ha (forzat\w*|obbligat\w*) (ad|a) (avere|fare) (rapporti|sesso))\b"),
-    ("violenza_domestica", r"\b((ha uccis[oa]|uccis[oa] da|ammazzat[oa] da|mort[oa] per mano d\w*)( \w+){0,3} ?"
-                           r"(mia madre|mia moglie|mia sorella|mia figlia|la moglie|la madre|la compagna|l ex|ex|"
-                           r"suo marito|il marito|il padre|il compagno|mio padre)|femminicidi\w*|(uccis|ammazzat)\w* (da|dal|dall|dallo) "
-                           r"(\w+ ){0,2}(" + _PARTNER[1:-1] + r"|padre|figlio|fratello)|(picchiat|maltrattat|menat|aggredit|minacciat|"
-                           r"insultat|umiliat|strangolat|spintonat|sequestrat|chius)\w* (da|dal|dalla|dallo) (mio |mia |"
-                           r"il mio |la mia )?(" + _PARTNER[1:-1] + r"|padre|madre|patrigno|fratello|suocer[oa])\b|" + _PARTNER +
-                           r"( \w+){0,4} (ha (un |il )?coltello|sfondare|sfonda)|"
-                           r"mi (picchia|picchiava|mena|menava|ha picchiat\w*|ha menat\w*|maltratta|umilia|"
-                           r"insulta|controlla i soldi|tiene senza soldi|toglie i soldi|alza le mani|ha alzato le "
-                           r"mani|mette le mani addosso|ha messo le mani addosso|prende a (schiaffi|pugni|calci))|"
-                           r"maltratt\w*|violenza (domestica|in famiglia|psicologica|economica)|botte|schiaff\w*|"
-                           r"alza le mani|violent[oa]|" + _PARTNER + r"( \w+){0,3} mi tratta (male|come)|mi tratta (male|come) \w+ "
-                           r"(mio|il mio) " + _PARTNER + r")\b"),
-    ("stalking", r"\b(stalk\w*|perseguit\w*|mi (segue|seguiva|pedina|aspetta sotto casa)|appostat\w*|"
-                 r"non smette di (chiamarmi|scrivermi|cercarmi)|non mi lascia in pace|me lo trovo (sempre )?"
-                 r"(sotto casa|davanti)|lo trovo (sempre )?sotto casa|si fa trovare|ovunque (vado|io vada)|"
-                 r"localizzatore|gps (sotto|nella|attaccato))\b"),
-    ("bullismo", r"\b(bullismo|bulli|bullo|cyberbullismo|cyberbull\w*|bullizzat\w*|bullizza\w*)\b|"
-                 r"^(?!.*\b" + _PARTNER + r"\b)(?=.*\b(a scuola|in classe|compagn[ie] di (classe|scuola)|i compagni|"
-                 r"le compagne|all uscita|di (prima|seconda|terza)|(prima|seconda|terza) media|intervallo|ricreazione|"
-                 r"pulmino|scuolabus|prof)\b).*\b(picchi\w*|prend\w* in giro|insult\w*|lividi|deri\w*|esclud\w*|"
-                 r"chied\w* (i )?soldi|spinton\w*|minacci\w*)\b"),
-    ("truffa", r"\b(dicendo di essere|fingendosi|spacciandosi|si (e )?finto|si spacciava|truff\w*|raggir\w*|fregat\w*|finto (nipote|carabiniere|tecnico|avvocato|poliziotto|"
-               r"funzionario)|finta (nipote|avvocata)|clonat\w*)\b"),
-    ("furto", r"\b(furto|rubat\w*|rubano|mi ruba|ci ruba|ruba i|derubat\w*|scippat\w*|scippo|rapina\w*|rapinat\w*|ladri|ladro|"
-              r"borseggi\w*|sono entrati in casa|svaligiat\w*)\b"),
-    ("aggressione", r"\b(aggredit\w*|aggressione|picchiat\w*|pestat\w*|accoltellat\w*|ferit\w*|preso a "
-                    r"(pugni|calci|botte))\b"),
-    ("altro", r"\b(incendi\w*|dato fuoco|dat\w* alle fiamme|bruciat\w* (la|il|le) (macchina|auto|porta|negozio|"
-              r"casa|cassetta)|minacce di morte|minacciat\w* di morte|usura|usurai\w*|strozzin\w*|pizzo|"
-              r"estorsion\w*|diffamat\w*|diffamazion\w*|calunni\w*|furto d identita|a mio nome|sparat\w*|"
-              r"vandal\w*|rigat\w* (la|l) (macchina|auto)|gomme (tagliate|bucate|squarciate)|pirata della strada|"
-              r"investit\w*( \w+){0,4} (scappat\w*|fuggit\w*|andat\w* via)|avvelenat\w*|omissione di soccorso)\b"),
+    (
+        "tratta",
+        r"\b(tratta (di esseri umani|delle persone|di persone)|vittima di tratta|madame|juju|"
+        r"(stare|andare) con (gli )?uomini per (soldi|pagare)|sfruttat\w*|costrett\w* a "
+        r"(lavorare|prostituir\w*|chiedere l elemosina)|(hanno|ha|tengono|tiene) (preso|tolto|sequestrato|"
+        r"ritirato|il mio) (il |i miei )?(passaporto|documenti)|prostituir\w*|debito per il viaggio)\b",
+    ),
+    (
+        "sextortion",
+        r"\b(sextortion|sex extortion|ricatt\w*( \w+){0,6} (foto|video|immagini)|(foto|video|immagini)"
+        r"( \w+){0,6} ricatt\w*|(pubblica|diffonde|manda|mandera|pubblichera|mette in giro)\w*( \w+){0,4} "
+        r"(foto|video)( \w+){0,4} se non (pago|gli do|le do|mando)|(pagare|soldi)( \w+){0,6} "
+        r"(altrimenti|senno|se no|oppure) (pubblica|manda|diffonde|mette|fa vedere)\w*( \w+){0,4} "
+        r"(foto|video))\b",
+    ),
+    (
+        "revenge_porn",
+        r"\b(revenge porn|(deepfake|fotomontagg\w*)( \w+){0,6} (nud\w*|porno\w*|hot|intim\w*)|"
+        r"(pubblicat|condivis|mandat|girat|diffus|postat|mess)\w*( \w+){0,4} "
+        + _INTIMATE
+        + r"|"
+        + _INTIMATE
+        + r"( \w+){0,4} (pubblicat|condivis|mandat|girat|diffus|postat|in giro|online|"
+        r"sui social|nel gruppo|in rete)\w*)\b",
+    ),
+    (
+        "phishing",
+        r"\b(phishing|smishing|clonat\w*( \w+){0,2} carta|carta( \w+){0,2} clonat\w*|(sms|mail|email|e mail|"
+        r"link|sito|pagina) (fals\w*|truffa|della banca fals\w*)|finta banca|falsa banca|finto (operatore|"
+        r"consulente) (della banca|bancario)|svuotat\w* (il )?conto|(prelievi|addebiti|acquisti|bonifici?) "
+        r"(che non ho fatto|non autorizzat\w*)|rubato (le )?credenziali|codici della carta|(truff\w*|fregat\w*|"
+        r"raggirat\w*)( \w+){0,6} (su internet|online|on line|su un sito|sul sito|su subito|su vinted|"
+        r"su marketplace))\b",
+    ),
+    (
+        "discriminazione",
+        r"\b(razzis\w*|discrimin\w*|omofob\w*|transfob\w*|perche sono (nero|nera|straniero|straniera|"
+        r"rom|musulman\w*|ebre\w*|african\w*|gay|lesbica|trans)|odio razziale|per (la mia|il mio) "
+        r"(religione|origine|colore|velo)|sporco negro|negro di merda|torna al tuo paese|tornatene|(cinese|african\w*|"
+        r"nigerian\w*|marocchin\w*|rumen\w*|albanes\w*|nero|nera|rom|musulman\w*|ebre\w*|gay|lesbic\w*|"
+        r"terron\w*)( \w+){0,8} (insult\w*|prend\w* in giro|offend\w*|sput\w*|deri\w*))\b",
+    ),
+    (
+        "molestie_lavoro",
+        r"\b(molest\w*|avances|palpeggi\w*|toccat\w*|mi tocca|battute spinte|commenti sessuali)"
+        r"( \w+){0,8} (lavoro|ufficio|capo|capa|capoufficio|collega|colleghi|datore|titolare|"
+        r"responsabile|caporeparto|azienda|negozio|turno|primario|direttore|direttrice|supervisore|"
+        r"team leader)\b|\b(capo|capa|capoufficio|collega|datore di lavoro|titolare|responsabile|primario|"
+        r"direttore|direttrice|supervisore|team leader)( \w+){0,4} (mi |ci )?(molest\w*|palpeggi\w*|"
+        r"tocca|tocc\w*|fa (avances|battute|proposte)|mette le mani)\b|\bmobbing\b( \w+){0,3} molest\w*",
+    ),
+    (
+        "violenza_sessuale",
+        r"\b(violenza sessuale|stupr\w*|violentat\w*|abus\w* sessual\w*|molest\w*|toccat\w* (contro|"
+        r"senza)|abusat\w*|abusi|costrett\w* (ad|a) (avere )?(rapporti|fare sesso|fare cose|"
+        r"subire)|rapporti( sessuali)? (contro la mia volonta|senza il mio consenso|forzati|"
+        r"non voluti)|mi ha (forzat\w*|obbligat\w*) (ad|a) (avere|fare) (rapporti|sesso))\b",
+    ),
+    (
+        "violenza_domestica",
+        r"\b((ha uccis[oa]|uccis[oa] da|ammazzat[oa] da|mort[oa] per mano d\w*)( \w+){0,3} ?"
+        r"(mia madre|mia moglie|mia sorella|mia figlia|la moglie|la madre|la compagna|l ex|ex|"
+        r"suo marito|il marito|il padre|il compagno|mio padre)|femminicidi\w*|(uccis|ammazzat)\w* (da|dal|dall|dallo) "
+        r"(\w+ ){0,2}(" + _PARTNER[1:-1] + r"|padre|figlio|fratello)|(picchiat|maltrattat|menat|aggredit|minacciat|"
+        r"insultat|umiliat|strangolat|spintonat|sequestrat|chius)\w* (da|dal|dalla|dallo) (mio |mia |"
+        r"il mio |la mia )?("
+        + _PARTNER[1:-1]
+        + r"|padre|madre|patrigno|fratello|suocer[oa])\b|"
+        + _PARTNER
+        + r"( \w+){0,4} (ha (un |il )?coltello|sfondare|sfonda)|"
+        r"mi (picchia|picchiava|mena|menava|ha picchiat\w*|ha menat\w*|maltratta|umilia|"
+        r"insulta|controlla i soldi|tiene senza soldi|toglie i soldi|alza le mani|ha alzato le "
+        r"mani|mette le mani addosso|ha messo le mani addosso|prende a (schiaffi|pugni|calci))|"
+        r"maltratt\w*|violenza (domestica|in famiglia|psicologica|economica)|botte|schiaff\w*|"
+        r"alza le mani|violent[oa]|" + _PARTNER + r"( \w+){0,3} mi tratta (male|come)|mi tratta (male|come) \w+ "
+        r"(mio|il mio) " + _PARTNER + r")\b",
+    ),
+    (
+        "stalking",
+        r"\b(stalk\w*|perseguit\w*|mi (segue|seguiva|pedina|aspetta sotto casa)|appostat\w*|"
+        r"non smette di (chiamarmi|scrivermi|cercarmi)|non mi lascia in pace|me lo trovo (sempre )?"
+        r"(sotto casa|davanti)|lo trovo (sempre )?sotto casa|si fa trovare|ovunque (vado|io vada)|"
+        r"localizzatore|gps (sotto|nella|attaccato))\b",
+    ),
+    (
+        "bullismo",
+        r"\b(bullismo|bulli|bullo|cyberbullismo|cyberbull\w*|bullizzat\w*|bullizza\w*)\b|"
+        r"^(?!.*\b" + _PARTNER + r"\b)(?=.*\b(a scuola|in classe|compagn[ie] di (classe|scuola)|i compagni|"
+        r"le compagne|all uscita|di (prima|seconda|terza)|(prima|seconda|terza) media|intervallo|ricreazione|"
+        r"pulmino|scuolabus|prof)\b).*\b(picchi\w*|prend\w* in giro|insult\w*|lividi|deri\w*|esclud\w*|"
+        r"chied\w* (i )?soldi|spinton\w*|minacci\w*)\b",
+    ),
+    (
+        "truffa",
+        r"\b(dicendo di essere|fingendosi|spacciandosi|si (e )?finto|si spacciava|truff\w*|raggir\w*|fregat\w*|finto (nipote|carabiniere|tecnico|avvocato|poliziotto|"
+        r"funzionario)|finta (nipote|avvocata)|clonat\w*)\b",
+    ),
+    (
+        "furto",
+        r"\b(furto|rubat\w*|rubano|mi ruba|ci ruba|ruba i|derubat\w*|scippat\w*|scippo|rapina\w*|rapinat\w*|ladri|ladro|"
+        r"borseggi\w*|sono entrati in casa|svaligiat\w*)\b",
+    ),
+    (
+        "aggressione",
+        r"\b(aggredit\w*|aggressione|picchiat\w*|pestat\w*|accoltellat\w*|ferit\w*|preso a "
+        r"(pugni|calci|botte))\b",
+    ),
+    (
+        "altro",
+        r"\b(incendi\w*|dato fuoco|dat\w* alle fiamme|bruciat\w* (la|il|le) (macchina|auto|porta|negozio|"
+        r"casa|cassetta)|minacce di morte|minacciat\w* di morte|usura|usurai\w*|strozzin\w*|pizzo|"
+        r"estorsion\w*|diffamat\w*|diffamazion\w*|calunni\w*|furto d identita|a mio nome|sparat\w*|"
+        r"vandal\w*|rigat\w* (la|l) (macchina|auto)|gomme (tagliate|bucate|squarciate)|pirata della strada|"
+        r"investit\w*( \w+){0,4} (scappat\w*|fuggit\w*|andat\w* via)|avvelenat\w*|omissione di soccorso)\b",
+    ),
 ]
 _EVENTS = [(name, re.compile(p)) for name, p in _EVENT_PATTERNS]
 
@@ -107,65 +170,105 @@ _NUM = r"(\d{1,3})"
 _WRITER_AGE = re.compile(r"\b(?:ho|io ho|compio|avro) " + _NUM + r" anni\b")
 _PERSON_AGE = re.compile(r"\b(?:di|ha|con) " + _NUM + r" anni\b")
 _OFFENDER_KIN = re.compile(r"\b(mio figlio|mia figlia|mio nipote|mia nipote)( \w+){0,4} (mi|ci) \w+")
-_MINOR_WORDS = re.compile(r"\b(sono minorenne|non sono maggiorenne|la mia prof|il mio prof|i miei genitori non sanno|"
-                          r"sono in (prima|seconda|terza|quarta|quinta) (media|superiore|liceo|elementare)|"
-                          r"(prima|seconda|terza) media)\b")
-_ELDERLY = re.compile(r"\b(anzian\w*|nonn[oaie]|pensionat[oaie]|vecchiett\w*|in pensione|"
-                      r"casa di riposo|rsa)\b")
-_DISABLED = re.compile(r"\b(disabil\w*|handicap\w*|invalid\w*|non vedente|non udente|sedia a rotelle|cieca|cieco|"
-                       r"sord[oa]|autistic\w*|sindrome di down|legge 104|carrozzina|in carrozzella)\b")
-_OTHER = re.compile(r"\b(mia (sorella|madre|mamma|amica|cugina|collega|vicina|zia|cognata|suocera|coinquilina)|"
-                    r"mio (fratello|padre|papa|amico|cugino|collega|vicino|zio|cognato|suocero|coinquilino)|una mia amica|un mio amico|un altra persona|"
-                    r"altra persona|qualcun altro|un conoscente|una conoscente|la mia vicina|il mio vicino|"
-                    r"mia madre|la mia migliore amica|il mio migliore amico)\b")
-_VICTIM_VERBS = r"(picchia\w*|maltratta\w*|minaccia\w*|segue|perseguita\w*|insulta\w*|molesta\w*|umilia\w*|" \
-                r"truffat\w*|derubat\w*|aggredit\w*|violentat\w*|abusat\w*|ricatta\w*|tratta male|stuprat\w*)"
-_OTHER_IS_VICTIM = re.compile(r"\b(mia|mio|una mia|un mio) \w+( \w+){0,6} (e stat[oa]|viene|subisce|ha subito|"
-                              r"e vittima|l hanno|lo hanno|la hanno|e stata|e mort[oa]|e stat[oa] uccis[oa]|la|lo) ?"
-                              + _VICTIM_VERBS + r"?|"
-                              r"\b(la|lo|le|li) (picchia|maltratta|minaccia|segue|perseguita|insulta|molesta|umilia|"
-                              r"ricatta|hanno|ha)\b")
-_ME = re.compile(r"\b(mi (picchia|ha|hanno|minaccia|segue|perseguita|insulta|maltratta|molesta|umilia|controlla|"
-                 r"tratta|alza|ricatta|tiene|toglie|ruba)|sono stat[oa] (\w+at[oa]|vittima)|ho subito|sono vittima|"
-                 r"io stess[oa]|ci hanno|voglio (farla finita|morire|uccidermi|ammazzarmi)|non voglio piu vivere|mi voglio "
-                 r"(uccidere|ammazzare)|il mio (conto|portafoglio|profilo|cellulare)|la mia (carta|macchina|auto|borsa|bici))\b|^(io|a me|sono io|proprio io|me|e successo a me|io stesso|"
-                 r"io stessa)$")
-_FEMALE_KIN = r"(sorella|sorellina|madre|mamma|amica|cugina|collega|vicina|zia|figlia|figlioccia|nipote|nonna|moglie|" \
-              r"compagna|fidanzata|cognata|suocera|coinquilina|ragazza|bambina|ragazzina|figliola|studentessa|alunna)"
-_MALE_KIN = r"(fratello|fratellino|padre|papa|amico|cugino|collega|vicino|zio|figlio|nipote|nonno|marito|compagno|" \
-            r"fidanzato|cognato|suocero|coinquilino|ragazzo|bambino|ragazzino|studente|alunno)"
-_KIN = re.compile(r"\b(?:(mia|una mia|la mia)(?: \w+)? " + _FEMALE_KIN + r"|(mio|un mio|il mio)(?: \w+)? " + _MALE_KIN +
-                  r")\b")
+_MINOR_WORDS = re.compile(
+    r"\b(sono minorenne|non sono maggiorenne|la mia prof|il mio prof|i miei genitori non sanno|"
+    r"sono in (prima|seconda|terza|quarta|quinta) (media|superiore|liceo|elementare)|"
+    r"(prima|seconda|terza) media)\b"
+)
+_ELDERLY = re.compile(
+    r"\b(anzian\w*|nonn[oaie]|pensionat[oaie]|vecchiett\w*|in pensione|"
+    r"casa di riposo|rsa)\b"
+)
+_DISABLED = re.compile(
+    r"\b(disabil\w*|handicap\w*|invalid\w*|non vedente|non udente|sedia a rotelle|cieca|cieco|"
+    r"sord[oa]|autistic\w*|sindrome di down|legge 104|carrozzina|in carrozzella)\b"
+)
+_OTHER = re.compile(
+    r"\b(mia (sorella|madre|mamma|amica|cugina|collega|vicina|zia|cognata|suocera|coinquilina)|"
+    r"mio (fratello|padre|papa|amico|cugino|collega|vicino|zio|cognato|suocero|coinquilino)|una mia amica|un mio amico|un altra persona|"
+    r"altra persona|qualcun altro|un conoscente|una conoscente|la mia vicina|il mio vicino|"
+    r"mia madre|la mia migliore amica|il mio migliore amico)\b"
+)
+_VICTIM_VERBS = (
+    r"(picchia\w*|maltratta\w*|minaccia\w*|segue|perseguita\w*|insulta\w*|molesta\w*|umilia\w*|"
+    r"truffat\w*|derubat\w*|aggredit\w*|violentat\w*|abusat\w*|ricatta\w*|tratta male|stuprat\w*)"
+)
+_OTHER_IS_VICTIM = re.compile(
+    r"\b(mia|mio|una mia|un mio) \w+( \w+){0,6} (e stat[oa]|viene|subisce|ha subito|"
+    r"e vittima|l hanno|lo hanno|la hanno|e stata|e mort[oa]|e stat[oa] uccis[oa]|la|lo) ?" + _VICTIM_VERBS + r"?|"
+    r"\b(la|lo|le|li) (picchia|maltratta|minaccia|segue|perseguita|insulta|molesta|umilia|"
+    r"ricatta|hanno|ha)\b"
+)
+_ME = re.compile(
+    r"\b(mi (picchia|ha|hanno|minaccia|segue|perseguita|insulta|maltratta|molesta|umilia|controlla|"
+    r"tratta|alza|ricatta|tiene|toglie|ruba)|sono stat[oa] (\w+at[oa]|vittima)|ho subito|sono vittima|"
+    r"io stess[oa]|ci hanno|voglio (farla finita|morire|uccidermi|ammazzarmi)|non voglio piu vivere|mi voglio "
+    r"(uccidere|ammazzare)|il mio (conto|portafoglio|profilo|cellulare)|la mia (carta|macchina|auto|borsa|bici))\b|^(io|a me|sono io|proprio io|me|e successo a me|io stesso|"
+    r"io stessa)$"
+)
+_FEMALE_KIN = (
+    r"(sorella|sorellina|madre|mamma|amica|cugina|collega|vicina|zia|figlia|figlioccia|nipote|nonna|moglie|"
+    r"compagna|fidanzata|cognata|suocera|coinquilina|ragazza|bambina|ragazzina|figliola|studentessa|alunna)"
+)
+_MALE_KIN = (
+    r"(fratello|fratellino|padre|papa|amico|cugino|collega|vicino|zio|figlio|nipote|nonno|marito|compagno|"
+    r"fidanzato|cognato|suocero|coinquilino|ragazzo|bambino|ragazzino|studente|alunno)"
+)
+_KIN = re.compile(
+    r"\b(?:(mia|una mia|la mia)(?: \w+)? " + _FEMALE_KIN + r"|(mio|un mio|il mio)(?: \w+)? " + _MALE_KIN + r")\b"
+)
 _FEMININE_PARTICIPLE = r"\w+(ata|ita|uta|usa|esa|isa|ersa|inta|etta|otta|ista|essa|orta|ossa)"
 _MASCULINE_PARTICIPLE = r"\w+(ato|ito|uto|uso|eso|iso|erso|into|etto|otto|isto|esso|orto|osso)"
 _WOMAN_WRITER = re.compile(
-    r"\b(sono (una|la) (?!persona\b|vittima\b|cosa\b|volta\b)\w+|sono (stata|rimasta|incinta|sola|" + _FEMININE_PARTICIPLE +
-    r")\b|mi (ha|hanno) (gia |anche |di nuovo |sempre |ancora )?" + _FEMININE_PARTICIPLE + r"\b|"
+    r"\b(sono (una|la) (?!persona\b|vittima\b|cosa\b|volta\b)\w+|sono (stata|rimasta|incinta|sola|"
+    + _FEMININE_PARTICIPLE
+    + r")\b|mi (ha|hanno) (gia |anche |di nuovo |sempre |ancora )?"
+    + _FEMININE_PARTICIPLE
+    + r"\b|"
     r"(vivo|resto|rimasta|abito) sola\b|da sola\b|ero (piccola|bambina|ragazzina|incinta)\b|siamo in tante\b|"
     r"ci siamo \w+(ate|ite|ute|esse|ette|inte)\b|io (donna|ragazza|femmina)\b|in quanto donna|sono femmina|"
     r"(foto|video)( \w+){0,2} nuda\b|sono (preoccupata|spaventata|terrorizzata|disperata|stanca|separata|sposata|"
-    r"divorziata|anziana|arrabbiata|confusa))")
+    r"divorziata|anziana|arrabbiata|confusa))"
+)
 _MAN_WRITER = re.compile(
     r"\b(sono (un|uno) (?!po\b|attimo\b|bot\b)\w+|sono (stato|rimasto|" + _MASCULINE_PARTICIPLE + r")\b|"
     r"mi (ha|hanno) (gia |anche |di nuovo |sempre |ancora )?(picchiato|aggredito|minacciato|truffato|derubato|"
     r"violentato|abusato|seguito|insultato|ricattato|rapinato|accoltellato|pestato) (?!(la|il|i|le|un|una|mio|mia|"
     r"tutto|tutti)\b)|io (uomo|ragazzo|maschio)\b|in quanto uomo|sono maschio|sono un maschio|"
-    r"(foto|video)( \w+){0,2} nudo\b|ero (piccolo|bambino|ragazzino)\b|sono (preoccupato|spaventato|terrorizzato|disperato|separato|sposato|divorziato))")
-_REQUEST = r"(cerco|cercavo|sto cercando|trovo|trovare|mi serve|mi servirebbe|ho bisogno di|vorrei|voglio|numero|contatto|" \
-           r"contattare|contatti|indirizzo|dove|c e|esiste|ci sono|quale|qual e|orari|aperto|aperta|mi date|mi dai)"
+    r"(foto|video)( \w+){0,2} nudo\b|ero (piccolo|bambino|ragazzino)\b|sono (preoccupato|spaventato|terrorizzato|disperato|separato|sposato|divorziato))"
+)
+_REQUEST = (
+    r"(cerco|cercavo|sto cercando|trovo|trovare|mi serve|mi servirebbe|ho bisogno di|vorrei|voglio|numero|contatto|"
+    r"contattare|contatti|indirizzo|dove|c e|esiste|ci sono|quale|qual e|orari|aperto|aperta|mi date|mi dai)"
+)
 _SERVICE_PATTERNS = [
     ("polizia_postale", r"\b(polizia postale|postale|commissariato online|commissariatodips)\b"),
-    ("centro_antiviolenza", r"\b(centr\w* anti ?violenza|cav|casa rifugio|case rifugio|casa delle donne|"
-                            r"centro per (le )?donne|sportello (ascolto )?donne)\b"),
-    ("servizi_sociali", r"\b(servizi\w* social\w*|assistent\w* social\w*|consorzio socio assistenziale|"
-                        r"servizio sociale|consorzio dei servizi)\b"),
-    ("sportello_vittime", r"\b(sportell\w*( \w+){0,3} vittim\w*|rete dafne|supporto (alle )?vittime|"
-                          r"aiuto alle vittime|assistenza (alle )?vittime|servizio (che aiuta|per) (le )?vittime)\b"),
+    (
+        "centro_antiviolenza",
+        r"\b(centr\w* anti ?violenza|cav|casa rifugio|case rifugio|casa delle donne|"
+        r"centro per (le )?donne|sportello (ascolto )?donne)\b",
+    ),
+    (
+        "servizi_sociali",
+        r"\b(servizi\w* social\w*|assistent\w* social\w*|consorzio socio assistenziale|"
+        r"servizio sociale|consorzio dei servizi)\b",
+    ),
+    (
+        "sportello_vittime",
+        r"\b(sportell\w*( \w+){0,3} vittim\w*|rete dafne|supporto (alle )?vittime|"
+        r"aiuto alle vittime|assistenza (alle )?vittime|servizio (che aiuta|per) (le )?vittime)\b",
+    ),
     ("avvocato", r"\b" + _REQUEST + r"( \w+){0,4} (avvocat\w*|legale|penalista|civilista)\b|^(avvocat\w*|legale)\b"),
-    ("psicologo", r"\b" + _REQUEST + r"( \w+){0,4} (psicolog\w*|psicoterapeut\w*|terapeut\w*)\b|"
-                  r"\b(supporto|sostegno|aiuto) psicologico\b"),
-    ("polizia", r"\b(" + _REQUEST + r"( \w+){0,5} (polizia|carabinier\w*|questura|commissariato|caserma)|"
-                r"(polizia|carabinieri|questura|commissariato|caserma)( \w+){0,2} (piu vicin\w*|di zona|aperta|aperto))\b"),
+    (
+        "psicologo",
+        r"\b" + _REQUEST + r"( \w+){0,4} (psicolog\w*|psicoterapeut\w*|terapeut\w*)\b|"
+        r"\b(supporto|sostegno|aiuto) psicologico\b",
+    ),
+    (
+        "polizia",
+        r"\b(" + _REQUEST + r"( \w+){0,5} (polizia|carabinier\w*|questura|commissariato|caserma)|"
+        r"(polizia|carabinieri|questura|commissariato|caserma)( \w+){0,2} (piu vicin\w*|di zona|aperta|aperto))\b",
+    ),
 ]
 _SERVICES = [(name, re.compile(p)) for name, p in _SERVICE_PATTERNS]
 
@@ -207,11 +310,17 @@ def _learned():
     for dimension, pairs in labelled_examples().items():
         if len({label for _, label in pairs}) < 2:
             continue
-        features = FeatureUnion([
-            ("words", TfidfVectorizer(preprocessor=normalise, ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
-            ("chars", TfidfVectorizer(preprocessor=normalise, analyzer="char_wb", ngram_range=(2, 5),
-                                      sublinear_tf=True, min_df=2)),
-        ])
+        features = FeatureUnion(
+            [
+                ("words", TfidfVectorizer(preprocessor=normalise, ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
+                (
+                    "chars",
+                    TfidfVectorizer(
+                        preprocessor=normalise, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
+                    ),
+                ),
+            ]
+        )
         model = make_pipeline(features, LogisticRegression(C=8.0, max_iter=2000, class_weight="balanced"))
         model.fit([t for t, _ in pairs], [label for _, label in pairs])
         models[dimension] = model
@@ -255,9 +364,13 @@ def age_of_victim(text: str) -> Optional[int]:
     return None
 
 
-_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
-    "zero uno due tre quattro cinque sei sette otto nove dieci undici dodici tredici quattordici quindici sedici "
-    "diciassette diciotto diciannove venti".split())}
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero uno due tre quattro cinque sei sette otto nove dieci undici dodici tredici quattordici quindici sedici "
+        "diciassette diciotto diciannove venti".split()
+    )
+}
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r") (anni|mesi)\b")
 
 
@@ -265,15 +378,19 @@ def _ages(plain: str) -> Tuple[Optional[int], Optional[int]]:
     """(the writer's age, the age of a person named before "di N anni" / "ha N anni"), when said;
     numbers in words count too ("un bambino di nove anni")."""
     plain = _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(1)] + " " + m.group(2), plain)
-    writer = _WRITER_AGE.search(plain) or re.search(r"\bsono (?:un|una|uno) \w+(?: \w+)? di " + _NUM + r" anni\b",
-                                                    plain) or re.match(r"^(?:\w+ )?" + _NUM + r" anni\b", plain)
-    rest = plain[:writer.start()] + plain[writer.end():] if writer else plain
-    person = re.search(r"\b(figli[oa]|bambin[oa]|ragazz[oa]|ragazzin[oa]|nipot[ei]|nipotin[oa]|alunn[oa]|studente|"
-                       r"studentessa|fratell\w*|sorell\w*|padre|madre|mamma|papa|zi[oa]|vicin[oa]|nonn[oa]|suocer[oa]|"
-                       r"amic[oa]|cugin[oa]|signor[ea]?|uomo|donna)( \w+){0,3} (?:di|ha|che ha|con) " + _NUM + r" anni\b",
-                       rest)
-    return (int(writer.group(1)) if writer else None,
-            int(person.group(person.lastindex)) if person else None)
+    writer = (
+        _WRITER_AGE.search(plain)
+        or re.search(r"\bsono (?:un|una|uno) \w+(?: \w+)? di " + _NUM + r" anni\b", plain)
+        or re.match(r"^(?:\w+ )?" + _NUM + r" anni\b", plain)
+    )
+    rest = plain[: writer.start()] + plain[writer.end() :] if writer else plain
+    person = re.search(
+        r"\b(figli[oa]|bambin[oa]|ragazz[oa]|ragazzin[oa]|nipot[ei]|nipotin[oa]|alunn[oa]|studente|"
+        r"studentessa|fratell\w*|sorell\w*|padre|madre|mamma|papa|zi[oa]|vicin[oa]|nonn[oa]|suocer[oa]|"
+        r"amic[oa]|cugin[oa]|signor[ea]?|uomo|donna)( \w+){0,3} (?:di|ha|che ha|con) " + _NUM + r" anni\b",
+        rest,
+    )
+    return (int(writer.group(1)) if writer else None, int(person.group(person.lastindex or 0)) if person else None)
 
 
 def _victim_by_rules(plain: str) -> Optional[str]:
@@ -301,13 +418,19 @@ def _victim_by_rules(plain: str) -> Optional[str]:
     return None
 
 
-_KIN_AS_OBJECT = re.compile(r"\b(picchia|picchiando|maltratta|minaccia|umilia|insulta|violenta|mena|segue|"
-                            r"perseguita|ricatta) (mia|mio) (madre|mamma|sorella|moglie|padre|papa|fratello|nonna|"
-                            r"nonno|zia|zio|cugina|cugino|amica|amico)\b")
-_PERSONAL = re.compile(r"\b(mi|me|mio|mia|miei|mie|io|ho|sono|ero|stata|stato|noi|ci|nostro|nostra|nostri|"
-                       r"abbiamo|siamo)\b")
-_GENERAL_QUESTION = re.compile(r"^(come|cosa|che|chi|quando|quanto|quanti|dove|perche|qual|quale|quali|e vero|esiste|"
-                               r"esistono|c e|ci sono|vale|si puo|serve|in generale|cerco|vorrei sapere)\b")
+_KIN_AS_OBJECT = re.compile(
+    r"\b(picchia|picchiando|maltratta|minaccia|umilia|insulta|violenta|mena|segue|"
+    r"perseguita|ricatta) (mia|mio) (madre|mamma|sorella|moglie|padre|papa|fratello|nonna|"
+    r"nonno|zia|zio|cugina|cugino|amica|amico)\b"
+)
+_PERSONAL = re.compile(
+    r"\b(mi|me|mio|mia|miei|mie|io|ho|sono|ero|stata|stato|noi|ci|nostro|nostra|nostri|"
+    r"abbiamo|siamo)\b"
+)
+_GENERAL_QUESTION = re.compile(
+    r"^(come|cosa|che|chi|quando|quanto|quanti|dove|perche|qual|quale|quali|e vero|esiste|"
+    r"esistono|c e|ci sono|vale|si puo|serve|in generale|cerco|vorrei sapere)\b"
+)
 
 
 def general_question(text: str) -> bool:
@@ -347,12 +470,13 @@ def _kin_gender(plain: str) -> Optional[str]:
     """The relative who is the victim: the one after the verb ("mio padre picchia mia madre"), unless the
     first one named is told as the victim ("mia sorella è stata ...")."""
     found = list(_KIN.finditer(plain))
-    found = [k for k in found if not re.match(r"\s+(mi|ci)\b", plain[k.end():])]  # "mio figlio mi picchia"
+    found = [k for k in found if not re.match(r"\s+(mi|ci)\b", plain[k.end() :])]  # "mio figlio mi picchia"
     if not found:
         return None
     first = found[0]
-    passive = re.match(r"(\s+\w+){0,4}\s+(e stat[oa]|viene|subisce|ha subito|e vittima|e mort[oa]|e stat[oa])\b",
-                       plain[first.end():])
+    passive = re.match(
+        r"(\s+\w+){0,4}\s+(e stat[oa]|viene|subisce|ha subito|e vittima|e mort[oa]|e stat[oa])\b", plain[first.end() :]
+    )
     chosen = first if passive or len(found) == 1 else found[-1]
     return "donna" if chosen.group(1) else "uomo"
 
@@ -367,8 +491,12 @@ def classify_gender(text: str, victim: Optional[str] = None) -> Optional[str]:
     writer = _writer_gender(plain)
     if victim == "altra_persona":
         return _kin_gender(plain) or (
-            "donna" if re.search(r"\b(una|la) (ragazza|donna|signora|bambina|ragazzina)\b", plain) else
-            "uomo" if re.search(r"\b(un|il) (ragazzo|uomo|signore|bambino|ragazzino)\b", plain) else None)
+            "donna"
+            if re.search(r"\b(una|la) (ragazza|donna|signora|bambina|ragazzina)\b", plain)
+            else "uomo"
+            if re.search(r"\b(un|il) (ragazzo|uomo|signore|bambino|ragazzino)\b", plain)
+            else None
+        )
     if victim in ("minore", "anziano", "disabile") and writer_age is None and not writer:
         kin = _kin_gender(plain)
         if kin:
@@ -390,9 +518,13 @@ def understand(text: str) -> Dict[str, Optional[object]]:
     """Everything a message says for the triage, for the slots of domain.yml: cosa_successo,
     chi_vittima, genere_vittima, servizio_richiesto, eta_vittima (None where the message does not say)."""
     victim = classify_victim(text)
-    return {"cosa_successo": classify_event(text), "chi_vittima": victim,
-            "genere_vittima": classify_gender(text, victim), "servizio_richiesto": classify_service(text),
-            "eta_vittima": age_of_victim(text)}
+    return {
+        "cosa_successo": classify_event(text),
+        "chi_vittima": victim,
+        "genere_vittima": classify_gender(text, victim),
+        "servizio_richiesto": classify_service(text),
+        "eta_vittima": age_of_victim(text),
+    }
 
 
 _CASE_MAN = re.compile(r"\b(uomo|uomini|maschio|maschi|un signore|mio marito|mio padre|mio compagno)\b")
@@ -408,8 +540,7 @@ def case_of(text: str) -> Dict[str, Optional[str]]:
     if age is not None and age < 18:
         victim = "minore"
     gender = "uomo" if _CASE_MAN.search(plain) else "donna" if _CASE_WOMAN.search(plain) else None
-    return {"event": _first(_EVENTS, plain), "victim": victim if victim in _CASE_VICTIMS else None,
-            "gender": gender}
+    return {"event": _first(_EVENTS, plain), "victim": victim if victim in _CASE_VICTIMS else None, "gender": gender}
 
 
 _CASE_VICTIMS = ("minore", "anziano", "disabile")
@@ -428,13 +559,14 @@ def followup_case(text: str) -> Optional[Dict[str, Optional[str]]]:
 @dataclass
 class Plan:
     """Which kinds of service and which helplines fit the triage answers (a row of content/routing.yml)."""
+
     services: List[str]
     numbers: List[str]
     phone_fallback: str
     topics: List[str] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)  # texts that say whom each service serves, links
     links: List[str] = field(default_factory=list)
-    rows: List[str] = field(default_factory=list)   # ids of the routing rows used (for tests and logs)
+    rows: List[str] = field(default_factory=list)  # ids of the routing rows used (for tests and logs)
 
 
 def routing() -> Dict:
@@ -460,16 +592,29 @@ def _unique(items: Iterable[str]) -> List[str]:
     return list(dict.fromkeys(items))
 
 
-def plan_for(cosa: Optional[str], chi: Optional[str], genere: Optional[str] = None, servizio: Optional[str] = None,
-             eta: Optional[int] = None) -> Plan:
+def plan_for(
+    cosa: Optional[str],
+    chi: Optional[str],
+    genere: Optional[str] = None,
+    servizio: Optional[str] = None,
+    eta: Optional[int] = None,
+) -> Plan:
     """The plan for an event, a victim, the victim's gender, a requested service and a minor's age
     (each may be None or non_detto): the requested service first, then the route of the event/victim."""
     table = routing()
-    facts = {"event": _known(cosa), "victim": _known(chi), "gender": _known(genere), "service": _known(servizio),
-             "age": eta}
+    facts = {
+        "event": _known(cosa),
+        "victim": _known(chi),
+        "gender": _known(genere),
+        "service": _known(servizio),
+        "age": eta,
+    }
     route = next(row for row in table["routes"] if _matches(row.get("when"), facts))
-    asked = next((row for row in table["requested"] if _matches(row.get("when"), facts)), None) \
-        if facts["service"] else None
+    asked = (
+        next((row for row in table["requested"] if _matches(row.get("when"), facts)), None)
+        if facts["service"]
+        else None
+    )
     parts = [row for row in (asked, route) if row]
     notes = _unique(key for row in parts for key in row.get("notes", []))
     return Plan(
@@ -521,8 +666,9 @@ def render_service(service: Dict, comune: str, fallback: str) -> str:
         key = "unreachable_social" if service["tipo"] == m.ENTE_GESTORE else "unreachable"
         return t[key].format(nome=service["nome"], comune=comune, fallback=fallback)
     where = _where(service, comune, t)
-    head = service["nome"] + (f" ({service['comune']}, {where})" if service.get("comune") and where
-                              else f" ({where})" if where else "")
+    head = service["nome"] + (
+        f" ({service['comune']}, {where})" if service.get("comune") and where else f" ({where})" if where else ""
+    )
     lines = [head]
     phones = list(service.get("telefoni") or [])
     if service.get("telefono_h24"):
@@ -562,13 +708,22 @@ def _national_lines(numbers: List[str]) -> str:
     for number in numbers:
         line = directory().national(number)
         if line:
-            lines.append(t["national_line"].format(numero=line["telefoni"][0], nome=line["nome"],
-                                                   orari=line["orari"] or "orari non indicati"))
+            lines.append(
+                t["national_line"].format(
+                    numero=line["telefoni"][0], nome=line["nome"], orari=line["orari"] or "orari non indicati"
+                )
+            )
     return "\n".join(lines)
 
 
-def reply(istat: Optional[str], cosa: Optional[str], chi: Optional[str], genere: Optional[str] = None,
-          servizio: Optional[str] = None, eta: Optional[int] = None) -> List[str]:
+def reply(
+    istat: Optional[str],
+    cosa: Optional[str],
+    chi: Optional[str],
+    genere: Optional[str] = None,
+    servizio: Optional[str] = None,
+    eta: Optional[int] = None,
+) -> List[str]:
     """The messages that answer the triage: services near the comune (if known), helplines, and whom
     each kind of service serves (the notes of the routing table)."""
     t = texts()["result"]

@@ -27,6 +27,7 @@ parameters the replacement expects; otherwise the server refuses to start (``Inc
 rather than run with a fix that silently does not apply. After upgrading Rasa, re-read each fix
 against the new source, then change ``WRITTEN_FOR``.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -70,6 +71,7 @@ def _validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
 def _create_tracker_store(store: Optional[Any], domain: Any) -> Any:
     """Agent._create_tracker_store without the FailSafeTrackerStore wrapper."""
     from rasa.core.tracker_store import InMemoryTrackerStore
+
     if store is None:
         return InMemoryTrackerStore(domain)
     store.domain = domain
@@ -92,8 +94,10 @@ def require_api_token(argv: Sequence[str]) -> None:
         return
     if (_option_value(argv, "--auth-token", "-t") or "").strip() or _option_value(argv, "--jwt-secret"):
         return
-    raise SystemExit("refusing to start: --enable-api needs --auth-token (set SV_API_TOKEN); "
-                     "an open HTTP API would expose every conversation")
+    raise SystemExit(
+        "refusing to start: --enable-api needs --auth-token (set SV_API_TOKEN); "
+        "an open HTTP API would expose every conversation"
+    )
 
 
 async def _decode_conversation_id(request: Any) -> None:
@@ -111,6 +115,7 @@ def _decoding(create_app: Any) -> Any:
         app = create_app(*args, **kwargs)
         app.register_middleware(_decode_conversation_id, "request")
         return app
+
     create.decodes_conversation_ids = True
     return create
 
@@ -120,26 +125,31 @@ def _patched() -> List[Tuple[Any, str, Tuple[str, ...]]]:
     import rasa.server
     from rasa.core.actions.action import RemoteAction
     from rasa.core.agent import Agent
-    return [(rasa.server, "create_app", ("agent",)),
-            (RemoteAction, "_validate_action_result", ("self", "result")),
-            (RemoteAction, "action_response_format_spec", ()),
-            (Agent, "_create_tracker_store", ("store", "domain"))]
+
+    return [
+        (rasa.server, "create_app", ("agent",)),
+        (RemoteAction, "_validate_action_result", ("self", "result")),
+        (RemoteAction, "action_response_format_spec", ()),
+        (Agent, "_create_tracker_store", ("store", "domain")),
+    ]
 
 
 def check_rasa(version: str, patched: Sequence[Tuple[Any, str, Tuple[str, ...]]]) -> None:
     """Raises IncompatibleRasa unless `version` is WRITTEN_FOR and each patched attribute exists
     and takes the parameters the replacement is written for."""
     if version != WRITTEN_FOR:
-        raise IncompatibleRasa(f"rasa_addons.rasa_fixes was written for Rasa {WRITTEN_FOR} and Rasa {version} "
-                               "is installed: check each fix against the new Rasa (see the module's notes) "
-                               "before changing WRITTEN_FOR")
+        raise IncompatibleRasa(
+            f"rasa_addons.rasa_fixes was written for Rasa {WRITTEN_FOR} and Rasa {version} "
+            "is installed: check each fix against the new Rasa (see the module's notes) "
+            "before changing WRITTEN_FOR"
+        )
     for owner, name, parameters in patched:
         prefix = owner.__name__ if inspect.ismodule(owner) else f"{owner.__module__}.{owner.__qualname__}"
         where = f"{prefix}.{name}"
         target = getattr(owner, name, None)
         if not callable(target):
             raise IncompatibleRasa(f"rasa_addons.rasa_fixes: {where} is missing in Rasa {version}")
-        found = tuple(inspect.signature(target).parameters)[:len(parameters)]
+        found = tuple(inspect.signature(target).parameters)[: len(parameters)]
         if found != parameters:
             raise IncompatibleRasa(f"rasa_addons.rasa_fixes: {where} takes {found}, the fix expects {parameters}")
 
@@ -150,6 +160,7 @@ def install() -> None:
     import rasa.server
     from rasa.core.actions.action import RemoteAction
     from rasa.core.agent import Agent
+
     check_rasa(rasa.__version__, _patched())
     require_api_token(sys.argv)
     rasa.server.create_app = _decoding(rasa.server.create_app)

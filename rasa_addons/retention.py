@@ -6,6 +6,7 @@ takes during a turn (Rasa's lock store, so this module is on the Rasa side).
     python -m rasa_addons.retention purge --every HOURS     purge now and then every HOURS (make run's process)
     python -m rasa_addons.retention erase CONVERSATION_ID   erase one conversation on request
 """
+
 import argparse
 import asyncio
 import json
@@ -42,8 +43,11 @@ def _erase(conversation_id: str) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rasa_addons.retention", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m rasa_addons.retention",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_purge = sub.add_parser("purge")
     p_purge.add_argument("--days", type=int, default=None, help="default SV_RETENTION_DAYS")

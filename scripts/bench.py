@@ -17,12 +17,12 @@
    Prints p50/p95/p99 latency, throughput, errors, peak RSS and ready time per set-up, the
    throughput ratio; writes results/bench.json and results/bench.png (latency vs concurrency).
 """
+
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
-import os
 import random
 import statistics
 import subprocess
@@ -46,8 +46,16 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = settings.bench()  # SV_BENCH_CONCURRENCY, SV_BENCH_SECONDS, SV_BENCH_PAUSE, SV_BENCH_TRAIN
 CONCURRENCY, SECONDS, PAUSE = BENCH.concurrency, BENCH.seconds, BENCH.pause
 PG_DB = "sportello_bench"
-SCRIPT = ["ciao", "cos'è l'ammonimento?", "sì", "il mio ex mi perseguita", "no", "Pinerolo",
-          "posso avere un avvocato gratis?", "grazie"]
+SCRIPT = [
+    "ciao",
+    "cos'è l'ammonimento?",
+    "sì",
+    "il mio ex mi perseguita",
+    "no",
+    "Pinerolo",
+    "posso avere un avvocato gratis?",
+    "grazie",
+]
 
 
 def percentile(values: List[float], q: int) -> float:
@@ -59,10 +67,12 @@ def percentile(values: List[float], q: int) -> float:
 
 # -- 1. directory --------------------------------------------------------------------------------
 def bench_directory(db_url: str) -> Dict:
+    import csv
+
     from assistant.directory import loader
     from assistant.directory.nearest import directory
     from assistant.directory.resolve import FOUND, index
-    import csv
+
     loader.load(db_url)
     idx, d = index(db_url), directory(db_url)
     with open(ROOT / "data/directory/comuni_piemonte.csv", encoding="utf-8") as fh:
@@ -79,6 +89,7 @@ def bench_directory(db_url: str) -> Dict:
     typos = {"right": 0, "asked": 0, "unknown": 0, "wrong": 0}
     typo_times = []
     from assistant.text import normalise
+
     tried = 0
     while tried < 1000:
         row = rng.choice([c for c in comuni if len(c["comune"]) >= 6])
@@ -99,19 +110,42 @@ def bench_directory(db_url: str) -> Dict:
             typos["asked"] += 1
         else:
             typos["unknown"] += 1
-    return {"comuni": len(comuni), "exact_accuracy": right / len(comuni),
-            "lookup_ms_p50": percentile(times, 50), "lookup_ms_p99": percentile(times, 99),
-            "misspellings": typos, "misspelling_ms_p50": percentile(typo_times, 50),
-            "misspelling_ms_p99": percentile(typo_times, 99)}
+    return {
+        "comuni": len(comuni),
+        "exact_accuracy": right / len(comuni),
+        "lookup_ms_p50": percentile(times, 50),
+        "lookup_ms_p99": percentile(times, 99),
+        "misspellings": typos,
+        "misspelling_ms_p50": percentile(typo_times, 50),
+        "misspelling_ms_p99": percentile(typo_times, 99),
+    }
 
 
 def bench_training(tmp: Path) -> float:
     """`rasa train` as `make train` runs it, but with an empty cache: the time a fresh clone pays."""
-    cmd = [str(serve.BIN / "rasa"), "train", "--data", *TRAINING_DATA, "--domain", "domain.yml", "--config",
-           "config.yml", "--out", str(tmp / "model"), "--fixed-model-name", "bench"]
+    cmd = [
+        str(serve.BIN / "rasa"),
+        "train",
+        "--data",
+        *TRAINING_DATA,
+        "--domain",
+        "domain.yml",
+        "--config",
+        "config.yml",
+        "--out",
+        str(tmp / "model"),
+        "--fixed-model-name",
+        "bench",
+    ]
     started = time.monotonic()
-    subprocess.run(cmd, cwd=ROOT, env=serve.child_env({"RASA_CACHE_DIRECTORY": str(tmp / "rasa-cache")}),
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=serve.child_env({"RASA_CACHE_DIRECTORY": str(tmp / "rasa-cache")}),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=True,
+    )
     return time.monotonic() - started
 
 
@@ -151,8 +185,9 @@ def machine_busy() -> tuple:
     return total - times.idle - getattr(times, "iowait", 0.0), total
 
 
-async def conversation(session, url: str, deadline: float, latencies: List[float], errors: List[str],
-                       paced: bool, rng: random.Random):
+async def conversation(
+    session, url: str, deadline: float, latencies: List[float], errors: List[str], paced: bool, rng: random.Random
+):
     sender = "bench-" + uuid.uuid4().hex[:12]
     while time.monotonic() < deadline:
         for text in SCRIPT:
@@ -178,18 +213,28 @@ async def load(url: str, users: int, paced: bool = False) -> Dict:
     started = time.monotonic()
     deadline = started + SECONDS
     rng = random.Random(users)
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120),
-                                     connector=aiohttp.TCPConnector(limit=users * 2)) as session:
-        await asyncio.gather(*(conversation(session, url, deadline, latencies, errors, paced, rng)
-                               for _ in range(users)))
+    async with aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=120), connector=aiohttp.TCPConnector(limit=users * 2)
+    ) as session:
+        await asyncio.gather(
+            *(conversation(session, url, deadline, latencies, errors, paced, rng) for _ in range(users))
+        )
     elapsed = time.monotonic() - started
-    return {"users": users, "model": "paced" if paced else "stress", "requests": len(latencies), "errors": len(errors),
-            "throughput_rps": len(latencies) / elapsed, "p50_ms": percentile(latencies, 50),
-            "p95_ms": percentile(latencies, 95), "p99_ms": percentile(latencies, 99)}
+    return {
+        "users": users,
+        "model": "paced" if paced else "stress",
+        "requests": len(latencies),
+        "errors": len(errors),
+        "throughput_rps": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 50),
+        "p95_ms": percentile(latencies, 95),
+        "p99_ms": percentile(latencies, 99),
+    }
 
 
 def ensure_pg_database(server_url: str) -> str:
     import sqlalchemy as sa
+
     engine = sa.create_engine(services.pg_url_with_db(server_url, "postgres"), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": PG_DB}).first():
@@ -228,6 +273,7 @@ class SetUp:
             while not stop.is_set():
                 peak["mb"] = max(peak["mb"], tree_rss_mb(pids))
                 time.sleep(0.5)
+
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         cpu0, (busy0, total0), t0 = tree_cpu_s(pids), machine_busy(), time.monotonic()
@@ -241,24 +287,34 @@ class SetUp:
         result["setup_cores"] = (cpu1 - cpu0) / (t1 - t0)
         result["machine_busy"] = (busy1 - busy0) / max(1e-9, total1 - total0)
         self.levels.append(result)
-        print(f"  {self.name:10} {result['model']:6} users={users:3} rps={result['throughput_rps']:6.1f} "
-              f"p50={result['p50_ms']:6.0f} ms p95={result['p95_ms']:6.0f} ms p99={result['p99_ms']:6.0f} ms "
-              f"errors={result['errors']} cores={result['setup_cores']:.2f} "
-              f"machine={100 * result['machine_busy']:.0f}%", flush=True)
+        print(
+            f"  {self.name:10} {result['model']:6} users={users:3} rps={result['throughput_rps']:6.1f} "
+            f"p50={result['p50_ms']:6.0f} ms p95={result['p95_ms']:6.0f} ms p99={result['p99_ms']:6.0f} ms "
+            f"errors={result['errors']} cores={result['setup_cores']:.2f} "
+            f"machine={100 * result['machine_busy']:.0f}%",
+            flush=True,
+        )
         return result
 
     def stop(self) -> None:
         serve.stop(self.procs)
 
     def report(self) -> Dict:
-        return {"name": self.name, "replicas": self.replicas, "ready_s": self.ready_s,
-                "peak_rss_mb": self.peak_rss_mb, "levels": self.levels}
+        return {
+            "name": self.name,
+            "replicas": self.replicas,
+            "ready_s": self.ready_s,
+            "peak_rss_mb": self.peak_rss_mb,
+            "levels": self.levels,
+        }
 
 
 def plot(results: List[Dict], path: Path) -> None:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
     for r in results:
         for model, style in (("stress", "-"), ("paced", ":")):
@@ -300,12 +356,24 @@ def main() -> int:
     pg = ensure_pg_database(servers.enter_context(services.postgres()))
     redis_host, redis_port = services.redis_host_port(servers.enter_context(services.redis()))
     from assistant.directory import loader
+
     loader.load(pg)
-    setups = [SetUp("single", {"SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
-                               "SV_DATABASE_URL": f"sqlite:///{tmp}/dir.db"}),
-              SetUp("production", {"SV_TRACKER_URL": pg, "SV_DATABASE_URL": pg, "SV_LOCK_STORE": "redis",
-                                   "SV_REDIS_HOST": redis_host, "SV_REDIS_PORT": str(redis_port)},
-                    replicas=2)]
+    setups = [
+        SetUp(
+            "single", {"SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db", "SV_DATABASE_URL": f"sqlite:///{tmp}/dir.db"}
+        ),
+        SetUp(
+            "production",
+            {
+                "SV_TRACKER_URL": pg,
+                "SV_DATABASE_URL": pg,
+                "SV_LOCK_STORE": "redis",
+                "SV_REDIS_HOST": redis_host,
+                "SV_REDIS_PORT": str(redis_port),
+            },
+            replicas=2,
+        ),
+    ]
     try:
         # started one after the other (ready time alone), then measured turn by turn at each level,
         # so that a slower or faster spell of the shared machine affects both alike
@@ -329,15 +397,19 @@ def main() -> int:
     if "training_s" in report:
         print(f"  training from scratch: {report['training_s']:.0f} s")
     for r in results:
-        def at(model, users=10):
+
+        def at(model, users=10, r=r):
             return next((lv for lv in r["levels"] if lv["model"] == model and lv["users"] == users), None)
+
         stress, paced = at("stress"), at("paced")
         top = max((lv for lv in r["levels"] if lv["model"] == "stress"), key=lambda lv: lv["throughput_rps"])
-        print(f"  {r['name']:10} ready {r['ready_s']:.0f} s, peak RSS {r['peak_rss_mb']:.0f} MB, "
-              f"max {best[r['name']]:.1f} msg/s using {top['setup_cores']:.2f} cores "
-              f"(machine {100 * top['machine_busy']:.0f}% busy); p95 at 10 conversations: "
-              f"{paced['p95_ms'] if paced else float('nan'):.0f} ms paced, "
-              f"{stress['p95_ms'] if stress else float('nan'):.0f} ms stress")
+        print(
+            f"  {r['name']:10} ready {r['ready_s']:.0f} s, peak RSS {r['peak_rss_mb']:.0f} MB, "
+            f"max {best[r['name']]:.1f} msg/s using {top['setup_cores']:.2f} cores "
+            f"(machine {100 * top['machine_busy']:.0f}% busy); p95 at 10 conversations: "
+            f"{paced['p95_ms'] if paced else float('nan'):.0f} ms paced, "
+            f"{stress['p95_ms'] if stress else float('nan'):.0f} ms stress"
+        )
     print(f"  throughput ratio production/single: {report['throughput_ratio']:.2f}")
     print(f"  written: {out_dir / 'bench.json'}, {out_dir / 'bench.png'}")
     return 0

@@ -4,6 +4,7 @@ When ``it_core_news_sm`` is importable it is copied there; otherwise a blank Ita
 the lookup lemmatizer of ``spacy-lookups-data`` is built. Nothing is downloaded. A stamp records
 which one was built, so the step is skipped until that choice changes.
 """
+
 from __future__ import annotations
 
 import importlib.util

@@ -7,6 +7,7 @@ default, against an action server and a Rasa server it starts itself (about 30 s
 
 The user's and the bot's texts of a failing turn are shown for the dev split only (never tune on test).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,7 +39,7 @@ def main(argv=None) -> int:
     parser.add_argument("--json", type=Path, help="write the summaries there")
     args = parser.parse_args(argv)
     splits = ["dev", "test"] if args.split == "both" else [args.split]
-    with (nullcontext(args.url) if args.url else conversations.running_servers()) as base:
+    with nullcontext(args.url) if args.url else conversations.running_servers() as base:
         summaries = run_splits(base, splits)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ gives the same parts and adding items never moves old ones.
 
     python scripts/eval_split.py tests/eval/danger.yml     # writes tests/eval/danger_dev.yml and _test.yml
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,9 +27,11 @@ def split(path: Path) -> None:
         items = [item for item in data[key] if part_of(str(item["id"])) == part]
         note = "read and debug against it" if part == "dev" else "score it, never tune on it"
         out = path.with_name(f"{path.stem}_{part}.yml")
-        out.write_text(f"# {part} part of {path.name} (scripts/eval_split.py): {note}. Never used for training.\n"
-                       + yaml.safe_dump({key: items}, allow_unicode=True, sort_keys=False, width=120),
-                       encoding="utf-8")
+        out.write_text(
+            f"# {part} part of {path.name} (scripts/eval_split.py): {note}. Never used for training.\n"
+            + yaml.safe_dump({key: items}, allow_unicode=True, sort_keys=False, width=120),
+            encoding="utf-8",
+        )
         print(f"{out}: {len(items)}")
 
 

@@ -5,6 +5,7 @@ the `server @RASA@` lines replaced by the replicas' ports). Used by the replicas
 
     python scripts/lb.py render     # writes deploy/nginx.public.conf from the template
 """
+
 from __future__ import annotations
 
 import secrets
@@ -21,8 +22,13 @@ TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 PUBLIC_CONF = ROOT / "deploy" / "nginx.public.conf"
 PROFILES = ("public", "internal")
 # Values of the deployed configuration (docker-compose: "rasa" resolves to every replica).
-DEPLOYED = {"RASA": ["rasa:5005"], "LISTEN": "80", "ACCESS_LOG": "/var/log/nginx/access.log",
-            "ERROR_LOG": "/var/log/nginx/error.log", "WEB": "web:8080"}
+DEPLOYED = {
+    "RASA": ["rasa:5005"],
+    "LISTEN": "80",
+    "ACCESS_LOG": "/var/log/nginx/access.log",
+    "ERROR_LOG": "/var/log/nginx/error.log",
+    "WEB": "web:8080",
+}
 
 
 def render(profile: str, rasa: Optional[List[str]] = None, **values: str) -> str:
@@ -53,9 +59,12 @@ def render(profile: str, rasa: Optional[List[str]] = None, **values: str) -> str
 
 
 def nginx_conf(tmp: Path, listen: int, replicas: List[int]) -> Path:
-    body = render("internal", rasa=[f"127.0.0.1:{p}" for p in replicas], LISTEN=f"127.0.0.1:{listen}",
-                  WEB="127.0.0.1:9")  # the load runs never ask for the widget's files
-    temp = "\n".join(f"    {kind}_temp_path {tmp}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    body = render(
+        "internal", rasa=[f"127.0.0.1:{p}" for p in replicas], LISTEN=f"127.0.0.1:{listen}", WEB="127.0.0.1:9"
+    )  # the load runs never ask for the widget's files
+    temp = "\n".join(
+        f"    {kind}_temp_path {tmp}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     conf = tmp / "nginx.conf"
     conf.write_text(f"""worker_processes 1;
 daemon off;
@@ -77,12 +86,17 @@ def start_nginx(tmp: Path, listen: int, replicas: List[int]) -> subprocess.Popen
     if not Path(NGINX).exists():
         raise SystemExit(f"{NGINX} not found: bash scripts/debian_tool.sh {NGINX} nginx-light")
     conf = nginx_conf(tmp, listen, replicas)
-    return subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp)], stdout=open(tmp / "nginx-out.log", "ab"),
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [NGINX, "-c", str(conf), "-p", str(tmp)],
+        stdout=open(tmp / "nginx-out.log", "ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
-def start_replicas(env: Dict[str, str], tmp: Path, token: str,
-                   replicas: int) -> Tuple[Dict[str, subprocess.Popen], List[int], int]:
+def start_replicas(
+    env: Dict[str, str], tmp: Path, token: str, replicas: int
+) -> Tuple[Dict[str, subprocess.Popen], List[int], int]:
     """The action server (on env's SV_ACTIONS_PORT), `replicas` Rasa servers on free ports (logs in
     tmp/rasaN/), and nginx in front when there is more than one. Returns the processes (stop them
     with run.stop()), the replicas' ports and the port that clients use.
@@ -94,8 +108,9 @@ def start_replicas(env: Dict[str, str], tmp: Path, token: str,
     ports = [run.free_port() for _ in range(replicas)]
     for n, port in enumerate(ports):
         (tmp / f"rasa{n}").mkdir()
-        procs[f"rasa{n}"] = run.start(env_extra={**env, "SV_RASA_PORT": str(port)}, log_dir=tmp / f"rasa{n}",
-                                      token=token, only=["rasa"])["rasa"]
+        procs[f"rasa{n}"] = run.start(
+            env_extra={**env, "SV_RASA_PORT": str(port)}, log_dir=tmp / f"rasa{n}", token=token, only=["rasa"]
+        )["rasa"]
     if replicas == 1:
         return procs, ports, ports[0]
     front = run.free_port()
@@ -105,9 +120,11 @@ def start_replicas(env: Dict[str, str], tmp: Path, token: str,
 
 def wait_ready(procs: Dict[str, subprocess.Popen], ports: List[int], actions_port: str, front: int) -> bool:
     alive = list(procs.values())
-    return all(run.wait_ready(f"http://127.0.0.1:{p}/webhooks/rest/", 300, alive) for p in ports) and \
-        run.wait_ready(f"http://127.0.0.1:{actions_port}/health", 60, alive) and \
-        run.wait_ready(f"http://127.0.0.1:{front}/webhooks/rest/", 30, alive)
+    return (
+        all(run.wait_ready(f"http://127.0.0.1:{p}/webhooks/rest/", 300, alive) for p in ports)
+        and run.wait_ready(f"http://127.0.0.1:{actions_port}/health", 60, alive)
+        and run.wait_ready(f"http://127.0.0.1:{front}/webhooks/rest/", 30, alive)
+    )
 
 
 if __name__ == "__main__":

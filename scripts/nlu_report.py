@@ -10,6 +10,7 @@ ratchet of tests/eval/ratchet.json.
 Writes results/nlu_report.json, results/nlu_intents_<split>.md and results/nlu_confusion_<split>.png.
 Texts of failures are printed for the dev split only: the test split is scored, never tuned on.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,15 +34,27 @@ HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 HELDOUT_THRESHOLD = 0.95  # the project's own held-out set (written like the training data)
 # Figures the ratchet keeps. The held-out set is printed, not gated: it is written like the training data
 # (issue 13), and the independent test split gates intent accuracy on 300 messages instead of 90.
-RATCHETED = ["danger_recall", "danger_precision", "intent_accuracy", "event_accuracy", "event_accuracy_all",
-             "victim_accuracy", "victim_accuracy_all", "comune_found_rate", "comune_wrong", "conversations_pass_rate"]
+RATCHETED = [
+    "danger_recall",
+    "danger_precision",
+    "intent_accuracy",
+    "event_accuracy",
+    "event_accuracy_all",
+    "victim_accuracy",
+    "victim_accuracy_all",
+    "comune_found_rate",
+    "comune_wrong",
+    "conversations_pass_rate",
+]
 
 
 def quiet() -> None:
     import warnings
+
     warnings.filterwarnings("ignore")
     logging.getLogger().setLevel(logging.WARNING)
     from rasa.utils.log_utils import configure_structlog
+
     configure_structlog(logging.WARNING)  # else every parse is logged at debug level
     for name in ("rasa", "tensorflow", "absl", "matplotlib", "sanic"):
         logging.getLogger(name).setLevel(logging.ERROR)
@@ -52,13 +65,22 @@ def stage(title: str) -> None:
 
 
 def show_danger(split: str, d: Dict) -> None:
-    print(f"  immediate {d['immediate']}, not {d['not']}: recall {d['recall']}, precision {d['precision']} "
-          f"({d['missed']} missed, {d['false_alarms']} false alarms)")
+    print(
+        f"  immediate {d['immediate']}, not {d['not']}: recall {d['recall']}, precision {d['precision']} "
+        f"({d['missed']} missed, {d['false_alarms']} false alarms)"
+    )
     for group in ("per_kind", "per_person"):
-        print("  " + ", ".join(f"{k}: recall {v['recall']} ({v['missed']} missed), {v['false_alarms']} false alarms"
-                               for k, v in d[group].items()))
-    print(f"  uncertain (labelled not, answered with 112 for safety): {d['uncertain']['answered_as_danger']}"
-          f"/{d['uncertain']['messages']}")
+        print(
+            "  "
+            + ", ".join(
+                f"{k}: recall {v['recall']} ({v['missed']} missed), {v['false_alarms']} false alarms"
+                for k, v in d[group].items()
+            )
+        )
+    print(
+        f"  uncertain (labelled not, answered with 112 for safety): {d['uncertain']['answered_as_danger']}"
+        f"/{d['uncertain']['messages']}"
+    )
     for miss in d.get("misses", []):
         context = f" [after: {miss['context']}]" if miss.get("context") else ""
         print(f"    missed {miss['id']} ({miss['kind']}): {miss['text']!r}{context}")
@@ -67,17 +89,24 @@ def show_danger(split: str, d: Dict) -> None:
 
 
 def show_nlu(split: str, n: Dict) -> None:
-    print(f"  {n['messages']} messages: intent accuracy {n['intent_accuracy']}; "
-          f"event {n['event_accuracy']} ({n['event_labelled']} labelled; overall {n['event_accuracy_all']}); "
-          f"victim {n['victim_accuracy']} ({n['victim_labelled']} labelled; overall {n['victim_accuracy_all']}); "
-          f"comune found {n['comune_found_rate']} of {n['comune_present']}, wrong {n['comune_wrong']}, "
-          f"ambiguous {n['comune_ambiguous']}")
+    print(
+        f"  {n['messages']} messages: intent accuracy {n['intent_accuracy']}; "
+        f"event {n['event_accuracy']} ({n['event_labelled']} labelled; overall {n['event_accuracy_all']}); "
+        f"victim {n['victim_accuracy']} ({n['victim_labelled']} labelled; overall {n['victim_accuracy_all']}); "
+        f"comune found {n['comune_found_rate']} of {n['comune_present']}, wrong {n['comune_wrong']}, "
+        f"ambiguous {n['comune_ambiguous']}"
+    )
     for field in ("intent", "event", "victim"):
-        print(f"  worst {field} confusions (gold -> predicted x n): "
-              + "; ".join(f"{g} -> {p} x{c}" for g, p, c in n[f"{field}_confusions"]))
+        print(
+            f"  worst {field} confusions (gold -> predicted x n): "
+            + "; ".join(f"{g} -> {p} x{c}" for g, p, c in n[f"{field}_confusions"])
+        )
     for error in n.get("errors", [])[:40]:
-        wrong = ", ".join(f"{k} {error[k][0]}->{error[k][1]}" for k in ("intent", "event", "victim", "comune")
-                          if error[k][0] != error[k][1])
+        wrong = ", ".join(
+            f"{k} {error[k][0]}->{error[k][1]}"
+            for k in ("intent", "event", "victim", "comune")
+            if error[k][0] != error[k][1]
+        )
         print(f"    {error['id']}: {error['text'][:90]!r}: {wrong}")
     if len(n.get("errors", [])) > 40:
         print(f"    ... {len(n['errors']) - 40} more in results/nlu_report.json")
@@ -86,17 +115,25 @@ def show_nlu(split: str, n: Dict) -> None:
 def heldout(agent) -> Dict:
     examples = sets.rasa_examples(HELDOUT)
     parses = scoring.parse_all(agent, [t for _, t in examples])
-    wrong = [(t, g, (p.get("intent") or {}).get("name")) for (g, t), p in zip(examples, parses)
-             if (p.get("intent") or {}).get("name") != g]
+    wrong = [
+        (t, g, (p.get("intent") or {}).get("name"))
+        for (g, t), p in zip(examples, parses)
+        if (p.get("intent") or {}).get("name") != g
+    ]
     accuracy = round(1 - len(wrong) / len(examples), 4) if examples else None
-    return {"messages": len(examples), "intent_accuracy": accuracy, "threshold": HELDOUT_THRESHOLD,
-            "errors": [{"text": t, "intent": g, "predicted": p} for t, g, p in wrong]}
+    return {
+        "messages": len(examples),
+        "intent_accuracy": accuracy,
+        "threshold": HELDOUT_THRESHOLD,
+        "errors": [{"text": t, "intent": g, "predicted": p} for t, g, p in wrong],
+    }
 
 
 def cross_validation(folds: int, epochs: Optional[int]) -> Dict:
     """`rasa test nlu --cross-validation` on data/nlu with the project's config (DIET and
     ResponseSelector epochs replaced by `epochs` when given)."""
     import yaml
+
     out = RESULTS / "cv"
     out.mkdir(parents=True, exist_ok=True)
     config = ROOT / "config.yml"
@@ -108,26 +145,56 @@ def cross_validation(folds: int, epochs: Optional[int]) -> Dict:
         config = out / "config_cv.yml"
         config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     started = time.monotonic()
-    cmd = [str(ROOT / ".venv/bin/rasa"), "test", "nlu", "--nlu", "data/nlu", "--config", str(config),
-           "--cross-validation", "--folds", str(folds), "--out", str(out), "--domain", "domain.yml"]
+    cmd = [
+        str(ROOT / ".venv/bin/rasa"),
+        "test",
+        "nlu",
+        "--nlu",
+        "data/nlu",
+        "--config",
+        str(config),
+        "--cross-validation",
+        "--folds",
+        str(folds),
+        "--out",
+        str(out),
+        "--domain",
+        "domain.yml",
+    ]
     result = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seconds = round(time.monotonic() - started)
     report_file = out / "intent_report.json"
     if result.returncode != 0 or not report_file.exists():
         return {"error": (result.stderr or "")[-1500:], "seconds": seconds}
     report = json.loads(report_file.read_text())
-    return {"folds": folds, "epochs": epochs or "as in config.yml", "seconds": seconds,
-            "intent_accuracy": round(report["accuracy"], 4),
-            "macro_f1": round(report["macro avg"]["f1-score"], 4),
-            "weakest": sorted(([k, round(v["f1-score"], 3), v["support"]] for k, v in report.items()
-                               if isinstance(v, dict) and k not in ("macro avg", "weighted avg", "micro avg")),
-                              key=lambda r: r[1])[:8]}
+    return {
+        "folds": folds,
+        "epochs": epochs or "as in config.yml",
+        "seconds": seconds,
+        "intent_accuracy": round(report["accuracy"], 4),
+        "macro_f1": round(report["macro avg"]["f1-score"], 4),
+        "weakest": sorted(
+            (
+                [k, round(v["f1-score"], 3), v["support"]]
+                for k, v in report.items()
+                if isinstance(v, dict) and k not in ("macro avg", "weighted avg", "micro avg")
+            ),
+            key=lambda r: r[1],
+        )[:8],
+    }
 
 
 def split_figures(danger: Dict, nlu: Dict, held: Dict) -> Dict:
     figures = {"danger_recall": danger["recall"], "danger_precision": danger["precision"]}
-    for name in ("intent_accuracy", "event_accuracy", "event_accuracy_all", "victim_accuracy",
-                 "victim_accuracy_all", "comune_found_rate", "comune_wrong"):
+    for name in (
+        "intent_accuracy",
+        "event_accuracy",
+        "event_accuracy_all",
+        "victim_accuracy",
+        "victim_accuracy_all",
+        "comune_found_rate",
+        "comune_wrong",
+    ):
         figures[name] = nlu[name]
     figures["heldout_intent_accuracy"] = held["intent_accuracy"]
     return figures
@@ -149,12 +216,15 @@ def main(argv=None) -> int:
     timing: Dict[str, float] = {}
 
     from assistant.directory import loader
+
     loader.load(if_changed=True)
 
     t = time.monotonic()
     for split in splits:
         stage(f"danger, {split} split (assistant.safety{' + answers' if scoring._danger_functions()[1] else ''})")
-        report["splits"].setdefault(split, {})["danger"] = d = scoring.score_danger(sets.load("danger", split), split == "dev")
+        report["splits"].setdefault(split, {})["danger"] = d = scoring.score_danger(
+            sets.load("danger", split), split == "dev"
+        )
         show_danger(split, d)
     timing["danger"] = time.monotonic() - t
 
@@ -171,12 +241,15 @@ def main(argv=None) -> int:
         if not args.gate:
             RESULTS.mkdir(exist_ok=True)
             (RESULTS / f"nlu_intents_{split}.md").write_text(
-                f"# Per-intent figures, {split} split\n\n" + scoring.intent_table(n["per_intent"]), encoding="utf-8")
+                f"# Per-intent figures, {split} split\n\n" + scoring.intent_table(n["per_intent"]), encoding="utf-8"
+            )
             scoring.confusion_png(gold, pred, RESULTS / f"nlu_confusion_{split}.png", f"Intents, {split} split")
     stage("project held-out set tests/nlu/heldout.yml (written like the training data)")
     report["heldout"] = held = heldout(agent)
-    print(f"  intent accuracy {held['intent_accuracy']} on {held['messages']} (printed, not gated; it used to gate at "
-          f"{HELDOUT_THRESHOLD})")
+    print(
+        f"  intent accuracy {held['intent_accuracy']} on {held['messages']} (printed, not gated; it used to gate at "
+        f"{HELDOUT_THRESHOLD})"
+    )
     for error in held["errors"]:
         print(f"    {error['text']!r}: {error['intent']} -> {error['predicted']}")
     timing["nlu"] = time.monotonic() - t
@@ -194,13 +267,17 @@ def main(argv=None) -> int:
         timing["conversations"] = time.monotonic() - t
 
     if not args.gate and not args.no_cv:
-        stage(f"cross-validation on data/nlu ({args.folds} folds{f', {args.cv_epochs} epochs' if args.cv_epochs else ''})")
+        stage(
+            f"cross-validation on data/nlu ({args.folds} folds{f', {args.cv_epochs} epochs' if args.cv_epochs else ''})"
+        )
         report["cross_validation"] = cv = cross_validation(args.folds, args.cv_epochs)
         if "error" in cv:
             print(f"  failed: {cv['error']}")
         else:
-            print(f"  intent accuracy {cv['intent_accuracy']}, macro F1 {cv['macro_f1']} ({cv['seconds']} s); weakest: "
-                  + ", ".join(f"{k} {f1}" for k, f1, _ in cv["weakest"]))
+            print(
+                f"  intent accuracy {cv['intent_accuracy']}, macro F1 {cv['macro_f1']} ({cv['seconds']} s); weakest: "
+                + ", ".join(f"{k} {f1}" for k, f1, _ in cv["weakest"])
+            )
         timing["cross_validation"] = cv["seconds"]
 
     test = report["splits"]["test"]
@@ -227,11 +304,15 @@ def main(argv=None) -> int:
     if not args.gate:
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "nlu_report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
-        print(f"\n  written: results/nlu_report.json, results/nlu_intents_*.md, results/nlu_confusion_*.png")
-    print(f"  ({round(time.monotonic() - started)} s: " + ", ".join(f"{k} {round(v)} s" for k, v in timing.items()) + ")")
+        print("\n  written: results/nlu_report.json, results/nlu_intents_*.md, results/nlu_confusion_*.png")
+    print(
+        f"  ({round(time.monotonic() - started)} s: " + ", ".join(f"{k} {round(v)} s" for k, v in timing.items()) + ")"
+    )
     if failed:
-        print("\nFAILED: below the ratchet (improve them, or explain in the commit why a figure may drop):\n  "
-              + "\n  ".join(failed))
+        print(
+            "\nFAILED: below the ratchet (improve them, or explain in the commit why a figure may drop):\n  "
+            + "\n  ".join(failed)
+        )
         return 1
     return 0
 

@@ -1,6 +1,7 @@
 """Former launcher, kept as a thin shim: the entry point is ``python -m assistant.serve``
 (`make run` runs ``python -m assistant.serve all``). Scripts and tests that import ``scripts.run``
 get the same functions (start, stop, free_port, wait_ready, commands, child_env)."""
+
 from __future__ import annotations
 
 import sys

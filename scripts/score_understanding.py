@@ -4,6 +4,7 @@ Usage: .venv/bin/python scripts/score_understanding.py [--no-intent] [--errors]
 Intent: the latest trained model in models/; event, victim, gender, requested service: assistant.triage;
 comune: assistant.directory.find_in_text / resolve on a temporary directory database.
 The official figures are made by `make nlu-report`; this script only helps while working."""
+
 from __future__ import annotations
 
 import argparse
@@ -22,17 +23,20 @@ DEV = ROOT / "tests" / "eval" / "nlu_dev.yml"
 
 def _intents(texts):
     from rasa.core.agent import Agent
+
     models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     agent = Agent.load(str(models[-1]))
 
     async def parse_all():
         return [(await agent.parse_message(t))["intent"]["name"] for t in texts]
+
     return asyncio.run(parse_all())
 
 
 def _comune(text):
     from assistant.directory import FOUND, OUTSIDE
     from assistant.directory.resolve import find_in_text, resolve
+
     found = find_in_text(text)
     if found is None:
         whole = resolve(text)
@@ -52,11 +56,13 @@ def main() -> int:
     parser.add_argument("--errors", action="store_true")
     args = parser.parse_args()
     from assistant import settings
+
     if settings.load().directory_url == settings.DEFAULT_DIRECTORY_URL:
         # not given: a throwaway directory (not var/'s), which the code imported below reads through the settings
         os.environ["SV_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/directory.db"
     from assistant import triage
     from assistant.directory import loader
+
     loader.load(settings.load().directory_url)
 
     messages = yaml.safe_load(DEV.read_text(encoding="utf-8"))["messages"]

@@ -15,6 +15,7 @@ The PostgreSQL URL names a database `test` on a server where the user may create
 tests make their own next to it); the Redis URL names database 0 (tests pick other numbers with
 `redis_url_with_db`).
 """
+
 from __future__ import annotations
 
 import atexit
@@ -86,8 +87,9 @@ def redis_host_port(url: str) -> Tuple[str, int]:
 
 
 def _debian(binary: str, *packages: str) -> None:
-    done = subprocess.run(["bash", str(ROOT / "scripts" / "debian_tool.sh"), binary, *packages],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "debian_tool.sh"), binary, *packages], capture_output=True, text=True
+    )
     if done.returncode != 0:
         raise ServiceError(f"cannot install Debian's {' '.join(packages)}: {(done.stderr or done.stdout)[-1000:]}")
 
@@ -100,9 +102,11 @@ def _run(cmd: List[str], cwd: Path, what: str) -> None:
 
 def postgres_bindir() -> Path:
     """The newest installed PostgreSQL server's binaries (Debian: /usr/lib/postgresql/<major>/bin)."""
+
     def found() -> List[Path]:
         dirs = [p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/initdb")]
         return sorted(dirs, key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0)
+
     if not found():
         _debian("/usr/bin/pg_ctlcluster", "postgresql")
     if found():
@@ -135,14 +139,47 @@ class ThrowawayPostgres:
             os.chown(self.dir, user.pw_uid, user.pw_gid)
             self._as_user = ["runuser", "-u", "postgres", "--"]
         data = self.dir / "data"
-        _run([*self._as_user, self._bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust",
-              "-E", "UTF8", "--no-locale", "--no-sync"], self.dir, "initdb")
+        _run(
+            [
+                *self._as_user,
+                self._bindir / "initdb",
+                "-D",
+                data,
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+            ],
+            self.dir,
+            "initdb",
+        )
         self.port = free_port()
         # a throwaway cluster: durability off; enough connections for two Rasa replicas and the tests
-        options = (f"-p {self.port} -h 127.0.0.1 -k {self.dir} -c fsync=off -c synchronous_commit=off "
-                   "-c full_page_writes=off -c max_connections=200")
-        _run([*self._as_user, self._bindir / "pg_ctl", "-D", data, "-l", self.dir / "postgres.log", "-o", options,
-              "-w", "-t", "60", "start"], self.dir, "pg_ctl start")
+        options = (
+            f"-p {self.port} -h 127.0.0.1 -k {self.dir} -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off -c max_connections=200"
+        )
+        _run(
+            [
+                *self._as_user,
+                self._bindir / "pg_ctl",
+                "-D",
+                data,
+                "-l",
+                self.dir / "postgres.log",
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+            self.dir,
+            "pg_ctl start",
+        )
         admin = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
         conn = psycopg2.connect(admin, connect_timeout=10)
         conn.autocommit = True
@@ -157,8 +194,11 @@ class ThrowawayPostgres:
             return
         data = self.dir / "data"
         if self._bindir and (data / "postmaster.pid").exists():
-            subprocess.run([*self._as_user, str(self._bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w",
-                            "-t", "60", "stop"], cwd=self.dir, capture_output=True)
+            subprocess.run(
+                [*self._as_user, str(self._bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "-t", "60", "stop"],
+                cwd=self.dir,
+                capture_output=True,
+            )
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir = None
 
@@ -181,9 +221,26 @@ class ThrowawayRedis:
         atexit.register(self.stop)
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.dir), "--logfile", str(self.dir / "redis.log")],
-            cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+                "--logfile",
+                str(self.dir / "redis.log"),
+            ],
+            cwd=self.dir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.url = f"redis://127.0.0.1:{self.port}/0"
         deadline = time.monotonic() + 30
         while not redis_answers(self.url, timeout=1):
@@ -210,8 +267,13 @@ class ThrowawayRedis:
 
 
 @contextlib.contextmanager
-def _service(env: Optional[Mapping[str, str]], variable: str, default: str, answers,
-             throwaway: Callable[[], "ThrowawayPostgres | ThrowawayRedis"]) -> Iterator[str]:
+def _service(
+    env: Optional[Mapping[str, str]],
+    variable: str,
+    default: str,
+    answers,
+    throwaway: Callable[[], "ThrowawayPostgres | ThrowawayRedis"],
+) -> Iterator[str]:
     """The URL in `variable` (it must answer), else `default` if it answers, else a throwaway server's."""
     url = settings.service_urls(env).dict()[variable.lower()]
     if url:

@@ -6,6 +6,7 @@ NLU component is covered without a hand-kept list.
 
 Prints the training time, which the README and the closing note quote.
 """
+
 from __future__ import annotations
 
 import ast
@@ -43,7 +44,7 @@ def _imports(path: Path, module: str) -> Iterator[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                parts = package.split(".")[:len(package.split(".")) - node.level + 1]
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(parts + ([node.module] if node.module else []))
             yield base
             yield from (f"{base}.{alias.name}" for alias in node.names)  # `from pkg import submodule`
@@ -97,8 +98,20 @@ def main() -> int:
         return 0
     print("==> training the model (about 1-2 minutes on 2 cores)", flush=True)
     started = time.monotonic()
-    cmd = [str(ROOT / ".venv/bin/rasa"), "train", "--data", *TRAINING_DATA, "--domain", "domain.yml",
-           "--config", "config.yml", "--out", "models", "--fixed-model-name", "sportello"]
+    cmd = [
+        str(ROOT / ".venv/bin/rasa"),
+        "train",
+        "--data",
+        *TRAINING_DATA,
+        "--domain",
+        "domain.yml",
+        "--config",
+        "config.yml",
+        "--out",
+        "models",
+        "--fixed-model-name",
+        "sportello",
+    ]
     result = subprocess.run(cmd, cwd=ROOT)
     if result.returncode != 0:
         print("error: training failed", file=sys.stderr)

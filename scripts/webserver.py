@@ -10,6 +10,7 @@
 Only the listed files are served (no directory listing); every response says: no caching, no
 referrer; no access log (it would record who opened the chat).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,14 +46,18 @@ def frame_policy(socket_url: str, embedders: Iterable[str]) -> str:
     """CSP of the iframe page: its own files, the Socket.IO server, shown only by the listed sites."""
     ws = socket_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
     ancestors = " ".join(embedders) or "'none'"
-    return (f"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            f"connect-src 'self' {socket_url} {ws}; base-uri 'none'; form-action 'none'; "
-            f"frame-ancestors {ancestors}")
+    return (
+        f"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self' {socket_url} {ws}; base-uri 'none'; form-action 'none'; "
+        f"frame-ancestors {ancestors}"
+    )
 
 
 def demo_policy(widget_url: str) -> str:
-    return (f"default-src 'self'; script-src 'self' {widget_url}; frame-src {widget_url}; "
-            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'self'")
+    return (
+        f"default-src 'self'; script-src 'self' {widget_url}; frame-src {widget_url}; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'self'"
+    )
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -63,8 +68,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "sportello"
     sys_version = ""
 
-    def _send(self, status: int, body: bytes, content_type: str, path: str = "", head: bool = False,
-              extra: Optional[Dict[str, str]] = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        path: str = "",
+        head: bool = False,
+        extra: Optional[Dict[str, str]] = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -113,23 +125,38 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def widget_server(host: str, port: int, socket_url: str, embedders: Iterable[str],
-                  demo_url: Optional[str] = None) -> http.server.ThreadingHTTPServer:
+def widget_server(
+    host: str, port: int, socket_url: str, embedders: Iterable[str], demo_url: Optional[str] = None
+) -> http.server.ThreadingHTTPServer:
     """The assistant's origin: the widget's files; ``/`` leads to the demo site when there is one."""
     embedders = tuple(embedders)
-    handler = type("WidgetHandler", (Handler,), {
-        "files": WIDGET_FILES, "replacements": {"SOCKET_URL": socket_url}, "redirect_root": demo_url,
-        "policies": {"/widget/frame.html": frame_policy(socket_url, embedders),
-                     "": "default-src 'none'; frame-ancestors 'none'"},
-    })
+    handler = type(
+        "WidgetHandler",
+        (Handler,),
+        {
+            "files": WIDGET_FILES,
+            "replacements": {"SOCKET_URL": socket_url},
+            "redirect_root": demo_url,
+            "policies": {
+                "/widget/frame.html": frame_policy(socket_url, embedders),
+                "": "default-src 'none'; frame-ancestors 'none'",
+            },
+        },
+    )
     return http.server.ThreadingHTTPServer((host, port), handler)
 
 
 def demo_server(host: str, port: int, widget_url: str) -> http.server.ThreadingHTTPServer:
     """A stand-in for a Comune's site: another origin, which embeds the widget."""
-    handler = type("DemoHandler", (Handler,), {
-        "files": DEMO_FILES, "replacements": {"WIDGET_URL": widget_url}, "policies": {"": demo_policy(widget_url)},
-    })
+    handler = type(
+        "DemoHandler",
+        (Handler,),
+        {
+            "files": DEMO_FILES,
+            "replacements": {"WIDGET_URL": widget_url},
+            "policies": {"": demo_policy(widget_url)},
+        },
+    )
     return http.server.ThreadingHTTPServer((host, port), handler)
 
 

@@ -5,6 +5,7 @@
   like any client. Unit tests never start them.
 - `postgres_url`, `redis_url`: the PostgreSQL and Redis of the session (scripts/services.py):
   SV_TEST_PG_URL / SV_TEST_REDIS_URL, else the local servers, else throwaway ones started here."""
+
 import json
 import tempfile
 import time
@@ -72,9 +73,11 @@ class Bot:
 def _start(env: dict, log_dir: Path, token: str):
     procs = run.start(env_extra=env, log_dir=log_dir, token=token)
     base = f"http://127.0.0.1:{env['SV_RASA_PORT']}"
-    ok = run.wait_ready(f"{base}/webhooks/rest/", 240, list(procs.values())) and \
-        run.wait_ready(f"http://127.0.0.1:{env['SV_ACTIONS_PORT']}/health", 60, list(procs.values())) and \
-        run.wait_ready(f"http://127.0.0.1:{env['SV_CONSOLE_PORT']}/login", 60, list(procs.values()))
+    ok = (
+        run.wait_ready(f"{base}/webhooks/rest/", 240, list(procs.values()))
+        and run.wait_ready(f"http://127.0.0.1:{env['SV_ACTIONS_PORT']}/health", 60, list(procs.values()))
+        and run.wait_ready(f"http://127.0.0.1:{env['SV_CONSOLE_PORT']}/login", 60, list(procs.values()))
+    )
     if not ok:
         run.stop(procs)
         logs = "\n".join((log_dir / f"{n}.log").read_text(errors="replace")[-3000:] for n in procs)
@@ -115,18 +118,28 @@ def bot(fake_telegram, fake_twilio):
     tmp = Path(tempfile.mkdtemp(prefix="sv-conv-"))
     rasa_port = run.free_port()
     env = {
-        "TELEGRAM_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET, "TELEGRAM_BOT_NAME": "sportello_test_bot",
-        "TELEGRAM_API_URL": fake_telegram.url, "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/telegram/webhook",
-        "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_WHATSAPP_NUMBER": TWILIO_NUMBER,
-        "TWILIO_API_URL": fake_twilio.url, "TWILIO_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/twilio/webhook",
-        "SV_RASA_PORT": str(rasa_port), "SV_ACTIONS_PORT": str(run.free_port()), "SV_WEB_PORT": str(run.free_port()),
+        "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+        "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+        "TELEGRAM_BOT_NAME": "sportello_test_bot",
+        "TELEGRAM_API_URL": fake_telegram.url,
+        "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/telegram/webhook",
+        "TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "TWILIO_WHATSAPP_NUMBER": TWILIO_NUMBER,
+        "TWILIO_API_URL": fake_twilio.url,
+        "TWILIO_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/twilio/webhook",
+        "SV_RASA_PORT": str(rasa_port),
+        "SV_ACTIONS_PORT": str(run.free_port()),
+        "SV_WEB_PORT": str(run.free_port()),
         "SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
         "SV_DATABASE_URL": f"sqlite:///{tmp}/sportello.db",
         "SV_CONSOLE_PORT": str(run.free_port()),
-        "SV_REST_TOKEN": REST_TOKEN, "SV_ACTIONS_SECRET": ACTIONS_SECRET,
+        "SV_REST_TOKEN": REST_TOKEN,
+        "SV_ACTIONS_SECRET": ACTIONS_SECRET,
         "SV_DEMO_PORT": str(run.free_port()),  # the demo site embedding the widget (another origin)
     }
     from assistant.directory import loader
+
     loader.load(env["SV_DATABASE_URL"])
     token = uuid.uuid4().hex
     started = time.monotonic()

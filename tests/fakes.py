@@ -1,4 +1,5 @@
 """Local fakes of external APIs over real HTTP on loopback: they record what the assistant sends."""
+
 import asyncio
 import json
 import socket
@@ -29,8 +30,12 @@ class Recorder(ThreadingHTTPServer):
     def of(self, method: str = None, **match) -> List[Dict]:
         with self.lock:
             calls = list(self.calls)
-        return [c for c in calls if (method is None or c["method"] == method)
-                and all(str(c["body"].get(k)) == str(v) for k, v in match.items())]
+        return [
+            c
+            for c in calls
+            if (method is None or c["method"] == method)
+            and all(str(c["body"].get(k)) == str(v) for k, v in match.items())
+        ]
 
     def stop(self) -> None:
         self.shutdown()
@@ -46,8 +51,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             body = {k: v[0] for k, v in urllib.parse.parse_qs(raw.decode()).items()}
         method = self.path.rstrip("/").split("/")[-1]
-        self.server.record({"path": self.path, "method": method, "body": body,
-                            "auth": self.headers.get("Authorization")})
+        self.server.record(
+            {"path": self.path, "method": method, "body": body, "auth": self.headers.get("Authorization")}
+        )
         if method == "Messages.json":  # Twilio
             answer = {"sid": "SM" + "0" * 32, "status": "queued"}
             self.send_response(201)

@@ -1,10 +1,11 @@
 """Operator console commands.
 
-    python -m assistant.console serve [--port N]                    start the web app (make run does it)
-    python -m assistant.console create-operator NAME [--role supervisor]
-        (password from SV_NEW_PASSWORD, else asked twice on the terminal; at least 12 characters;
-         the TOTP second factor is enrolled at the first login)
+python -m assistant.console serve [--port N]                    start the web app (make run does it)
+python -m assistant.console create-operator NAME [--role supervisor]
+    (password from SV_NEW_PASSWORD, else asked twice on the terminal; at least 12 characters;
+     the TOTP second factor is enrolled at the first login)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,8 +17,9 @@ from assistant.handoff.rasa_client import RasaApi
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m assistant.console", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant.console", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_serve = sub.add_parser("serve")
     p_serve.add_argument("--port", type=int)
@@ -29,6 +31,7 @@ def main(argv=None) -> int:
 
     if args.command == "create-operator":
         from assistant.console.app import create_operator
+
         password = s.new_password
         if not password:
             password = getpass.getpass("Password (almeno 12 caratteri): ")
@@ -44,6 +47,7 @@ def main(argv=None) -> int:
         return 0
 
     from assistant.console.app import create_app
+
     rasa_url, token = s.rasa_url, s.api_token
     # Cookies are Secure with __Host- names unless SV_CONSOLE_INSECURE_COOKIES=1 (plain http on
     # loopback); the retention purge is its own process (python -m rasa_addons.retention purge).

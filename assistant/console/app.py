@@ -15,6 +15,7 @@ One blueprint per area: login (assistant.console.login), requests (handoffs), su
 (operators), the services directory (directory_views). Their shared state is ``app.ctx``: ``url``
 (the database), ``auth`` (sessions and cookies) and ``rasa`` (the async Rasa HTTP API client, or None).
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -40,16 +41,23 @@ async def security_headers(request: Request, resp) -> None:
     resp.headers["Content-Security-Policy"] = "default-src 'self'; form-action 'self'; frame-ancestors 'none'"
 
 
-def create_app(url: Optional[str] = None, rasa: Optional[RasaApi] = None,
-               insecure_cookies: Optional[bool] = None, trusted_proxies: Optional[int] = None,
-               name: str = "sportello_console") -> Sanic:
+def create_app(
+    url: Optional[str] = None,
+    rasa: Optional[RasaApi] = None,
+    insecure_cookies: Optional[bool] = None,
+    trusted_proxies: Optional[int] = None,
+    name: str = "sportello_console",
+) -> Sanic:
     s = settings.load()
     app = Sanic(name)
     app.config.REQUEST_MAX_SIZE = 1_000_000
     service.ensure_schema(url)
     app.ctx.url, app.ctx.rasa = url, rasa
-    app.ctx.auth = auth.ConsoleAuth(url, s.console_insecure_cookies if insecure_cookies is None else insecure_cookies,
-                                    s.trusted_proxies if trusted_proxies is None else trusted_proxies)
+    app.ctx.auth = auth.ConsoleAuth(
+        url,
+        s.console_insecure_cookies if insecure_cookies is None else insecure_cookies,
+        s.trusted_proxies if trusted_proxies is None else trusted_proxies,
+    )
     app.register_middleware(security_headers, "response")
     app.blueprint(login.blueprint())
     app.blueprint(handoffs.blueprint())

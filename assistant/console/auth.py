@@ -8,6 +8,7 @@ Slow-down instead of lock-out: failures are counted per (user, address), per add
 An attempt made while waiting is refused without being checked or counted, so one address hammering
 a user name slows down that address, not the operator who logs in from elsewhere.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -27,7 +28,8 @@ from sanic.request import Request
 from sqlalchemy import func, select
 
 from assistant import db
-from assistant.handoff import lifecycle, models as hm, service
+from assistant.handoff import lifecycle, service
+from assistant.handoff import models as hm
 
 HASHER = PasswordHasher()
 _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))  # unknown users cost the same time
@@ -38,9 +40,9 @@ FAILURE_WINDOW = dt.timedelta(minutes=15)
 @dataclass(frozen=True)
 class Rule:
     prefix: str
-    free: int       # failures allowed without waiting
-    base: float     # seconds of the first wait, doubled at every further failure
-    cap: float      # longest wait
+    free: int  # failures allowed without waiting
+    base: float  # seconds of the first wait, doubled at every further failure
+    cap: float  # longest wait
 
 
 RULES = (Rule("pair", 3, 2.0, 900.0), Rule("ip", 10, 2.0, 900.0), Rule("user", 10, 1.0, 60.0))
@@ -50,8 +52,9 @@ def hash_password(password: str) -> str:
     return HASHER.hash(password)
 
 
-def create_operator(username: str, password: str, role: str = hm.OPERATOR, url: Optional[str] = None,
-                    totp_secret: Optional[str] = None) -> int:
+def create_operator(
+    username: str, password: str, role: str = hm.OPERATOR, url: Optional[str] = None, totp_secret: Optional[str] = None
+) -> int:
     """A new operator; the second factor is enrolled at first login (or given here, already confirmed)."""
     if role not in hm.ROLES:
         raise ValueError(f"role must be one of {hm.ROLES}")
@@ -59,8 +62,13 @@ def create_operator(username: str, password: str, role: str = hm.OPERATOR, url: 
         raise ValueError("the password must have at least 12 characters")
     service.ensure_schema(url)
     with db.session_scope(url) as session:
-        operator = hm.Operator(username=username, password_hash=hash_password(password), role=role,
-                               totp_secret=totp_secret, totp_confirmed=bool(totp_secret))
+        operator = hm.Operator(
+            username=username,
+            password_hash=hash_password(password),
+            role=role,
+            totp_secret=totp_secret,
+            totp_confirmed=bool(totp_secret),
+        )
         session.add(operator)
         session.flush()
         return operator.id
@@ -102,13 +110,18 @@ def session_key(token: str) -> str:
 
 def new_session(session, operator_id: int, verified: bool = False) -> str:
     token = secrets.token_urlsafe(32)
-    session.add(hm.ConsoleSession(id=session_key(token), operator_id=operator_id, csrf=secrets.token_urlsafe(32),
-                                  verified=verified))
+    session.add(
+        hm.ConsoleSession(
+            id=session_key(token), operator_id=operator_id, csrf=secrets.token_urlsafe(32), verified=verified
+        )
+    )
     return token
 
 
 def end_sessions(session, operator_id: int) -> int:
-    rows = session.execute(select(hm.ConsoleSession).where(hm.ConsoleSession.operator_id == operator_id)).scalars().all()
+    rows = (
+        session.execute(select(hm.ConsoleSession).where(hm.ConsoleSession.operator_id == operator_id)).scalars().all()
+    )
     for row in rows:
         session.delete(row)
     return len(rows)
@@ -139,16 +152,25 @@ class ConsoleAuth:
             if row is None:
                 return None
             moment = hm.now()
-            if (moment - row.last_seen > lifecycle.SESSION_IDLE or moment - row.created > lifecycle.SESSION_MAX
-                    or not row.operator.active):
+            if (
+                moment - row.last_seen > lifecycle.SESSION_IDLE
+                or moment - row.created > lifecycle.SESSION_MAX
+                or not row.operator.active
+            ):
                 session.delete(row)
                 return None
             if bool(row.verified) != verified:
                 return None
             row.last_seen = moment
             op = row.operator
-            return {"sid": row.id, "csrf": row.csrf, "operator_id": op.id, "username": op.username,
-                    "role": op.role, "enrolled": bool(op.totp_confirmed)}
+            return {
+                "sid": row.id,
+                "csrf": row.csrf,
+                "operator_id": op.id,
+                "username": op.username,
+                "role": op.role,
+                "enrolled": bool(op.totp_confirmed),
+            }
 
 
 def of(request: Request) -> ConsoleAuth:
@@ -162,6 +184,7 @@ def csrf_ok(request: Request, expected: str) -> bool:
 def login_required(role: Optional[str] = None, csrf: bool = False, roles: tuple = hm.CASE_ROLES):
     """`role`: only that role; otherwise any of `roles` (by default the roles that handle requests).
     The operator is then ``request.ctx.user``."""
+
     def decorator(handler):
         @wraps(handler)
         async def wrapped(request: Request, *args, **kwargs):
@@ -176,7 +199,9 @@ def login_required(role: Optional[str] = None, csrf: bool = False, roles: tuple 
                 return response.text("Richiesta non valida (token CSRF)", status=403)
             request.ctx.user = user
             return await handler(request, *args, **kwargs)
+
         return wrapped
+
     return decorator
 
 
@@ -205,8 +230,11 @@ def wait_seconds(keys: List[str], url: Optional[str] = None, moment: Optional[dt
     longest = 0.0
     with db.session_scope(url) as session:
         for key, rule in zip(keys, RULES):
-            count, last = session.execute(select(func.count(hm.LoginFailure.id), func.max(hm.LoginFailure.at)).where(
-                hm.LoginFailure.key == key, hm.LoginFailure.at > moment - FAILURE_WINDOW)).one()
+            count, last = session.execute(
+                select(func.count(hm.LoginFailure.id), func.max(hm.LoginFailure.at)).where(
+                    hm.LoginFailure.key == key, hm.LoginFailure.at > moment - FAILURE_WINDOW
+                )
+            ).one()
             if count >= rule.free and last is not None:
                 wait = min(rule.cap, rule.base * 2 ** (count - rule.free))
                 longest = max(longest, wait - (moment - last).total_seconds())
@@ -236,6 +264,7 @@ def provisioning_uri(secret: str, username: str) -> str:
 
 def qr_svg(uri: str) -> str:
     import segno
+
     return segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff")
 
 
@@ -250,6 +279,6 @@ def check_totp(secret: str, code: str, last_step: Optional[int], moment: Optiona
     for offset in (0, -1, 1):
         at = moment + offset * totp.interval
         step = int(at // totp.interval)
-        if hmac.compare_digest(totp.at(at), code) and (last_step is None or step > last_step):
+        if hmac.compare_digest(totp.at(int(at)), code) and (last_step is None or step > last_step):
             return step
     return None

@@ -5,6 +5,7 @@ directory version (the assistant shows it within seconds) and is written to the 
 Registered by assistant.console.app.create_app on its own blueprint with
 `register(blueprint, url, login_required, render)`,
 reusing the console's session, CSRF check and templates."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,18 +16,24 @@ from urllib.parse import quote
 from sanic import response
 from sanic.request import Request
 
-from assistant.directory import edit, loader, models as m, report
-from assistant.directory.nearest import current_version, stale_months
 from assistant.console.pages import in_thread
+from assistant.directory import edit, loader, report
+from assistant.directory import models as m
+from assistant.directory.nearest import current_version, stale_months
 from assistant.handoff import models as hm
 from assistant.handoff.service import local_time
 
 EDITOR = hm.EDITOR  # keeps the directory without handling requests
 DIRECTORY_ROLES = (hm.SUPERVISOR, EDITOR)
-TYPE_LABELS = {m.CENTRO_ANTIVIOLENZA: "Centro antiviolenza", m.SPORTELLO: "Sportello antiviolenza",
-               m.CASA_RIFUGIO: "Casa rifugio", m.ENTE_GESTORE: "Servizi sociali (ente gestore)",
-               m.SUPPORTO_VITTIME: "Sportello vittime di reato", m.ANTITRATTA: "Antitratta",
-               m.LINEA_NAZIONALE: "Numero nazionale o regionale"}
+TYPE_LABELS = {
+    m.CENTRO_ANTIVIOLENZA: "Centro antiviolenza",
+    m.SPORTELLO: "Sportello antiviolenza",
+    m.CASA_RIFUGIO: "Casa rifugio",
+    m.ENTE_GESTORE: "Servizi sociali (ente gestore)",
+    m.SUPPORTO_VITTIME: "Sportello vittime di reato",
+    m.ANTITRATTA: "Antitratta",
+    m.LINEA_NAZIONALE: "Numero nazionale o regionale",
+}
 EXPORTS = list(edit.SEED_HEADERS) + ["enti_gestori_comuni.csv"]
 MAX_UPLOAD = 900_000
 
@@ -47,7 +54,9 @@ def register(bp, url: Optional[str], login_required, render) -> None:
                 if request.ctx.user["role"] not in DIRECTORY_ROLES:
                     return response.text("Non autorizzato", status=403)
                 return await handler(request, *args, **kwargs)
+
             return login_required(csrf=csrf, roles=DIRECTORY_ROLES)(checked)
+
         return decorator
 
     def coverage_report():
@@ -62,25 +71,39 @@ def register(bp, url: Optional[str], login_required, render) -> None:
     @directory_role()
     async def directory_list(request: Request):
         args = request.args
-        filters = {"tipo": args.get("tipo", ""), "provincia": args.get("provincia", ""),
-                   "stale": args.get("vecchie") == "1", "missing_phone": args.get("senza_telefono") == "1",
-                   "closed": args.get("chiuse") == "1"}
+        filters = {
+            "tipo": args.get("tipo", ""),
+            "provincia": args.get("provincia", ""),
+            "stale": args.get("vecchie") == "1",
+            "missing_phone": args.get("senza_telefono") == "1",
+            "closed": args.get("chiuse") == "1",
+        }
         if filters["tipo"] not in TYPE_LABELS:
             filters["tipo"] = ""
         if filters["provincia"] not in loader.PROVINCES:
             filters["provincia"] = ""
         rows = await in_thread(lambda: edit.list_services(url, **filters))
         data = await in_thread(coverage_report)
-        return render("directory_list.html", user=request.ctx.user, rows=rows, f=filters, types=TYPE_LABELS,
-                      provinces=report.PROVINCE_ORDER, report=data, columns=report.COLUMNS, exports=EXPORTS,
-                      kinds=list(edit.NEW_KINDS), months=stale_months())
+        return render(
+            "directory_list.html",
+            user=request.ctx.user,
+            rows=rows,
+            f=filters,
+            types=TYPE_LABELS,
+            provinces=report.PROVINCE_ORDER,
+            report=data,
+            columns=report.COLUMNS,
+            exports=EXPORTS,
+            kinds=list(edit.NEW_KINDS),
+            months=stale_months(),
+        )
 
     @bp.get("/elenco/mappa.png")
     @directory_role()
     async def directory_map(request: Request):
         data = await in_thread(coverage_report)
         png = cache.get("png")
-        if png is None:
+        if not isinstance(png, bytes):
             png = cache["png"] = await in_thread(report.map_png, data)
         return response.raw(png, content_type="image/png")
 
@@ -90,18 +113,32 @@ def register(bp, url: Optional[str], login_required, render) -> None:
             return response.text("Voce non trovata", status=404)
         for key in ("verificato_il", "chiuso_il", "aggiornato_il"):
             entry[key + "_txt"] = _day(entry[key])
-        return render("directory_entry.html", http_status=status, user=request.ctx.user, e=entry, labels=edit.LABELS,
-                      types=TYPE_LABELS, errors=list(errors), message=message, form=form or {},
-                      shelter=entry["tipo"] == m.CASA_RIFUGIO,
-                      coverage_text="\n".join(c["label"] for c in entry["coverage"]))
+        return render(
+            "directory_entry.html",
+            http_status=status,
+            user=request.ctx.user,
+            e=entry,
+            labels=edit.LABELS,
+            types=TYPE_LABELS,
+            errors=list(errors),
+            message=message,
+            form=form or {},
+            shelter=entry["tipo"] == m.CASA_RIFUGIO,
+            coverage_text="\n".join(c["label"] for c in entry["coverage"]),
+        )
 
     @bp.get("/elenco/voce/<service_id:str>")
     @directory_role()
     async def directory_entry(request: Request, service_id: str):
-        messages = {"modifica": "Modifica salvata.", "verifica": "Voce segnata come verificata oggi.",
-                    "chiusura": "Voce chiusa: resta nell'elenco ma non viene più mostrata.",
-                    "riapertura": "Voce riaperta.", "copertura": "Comuni serviti aggiornati.",
-                    "nuova": "Voce aggiunta.", "nessuna": "Nessun valore è cambiato."}
+        messages = {
+            "modifica": "Modifica salvata.",
+            "verifica": "Voce segnata come verificata oggi.",
+            "chiusura": "Voce chiusa: resta nell'elenco ma non viene più mostrata.",
+            "riapertura": "Voce riaperta.",
+            "copertura": "Comuni serviti aggiornati.",
+            "nuova": "Voce aggiunta.",
+            "nessuna": "Nessun valore è cambiato.",
+        }
         return entry_page(request, service_id, message=messages.get(request.args.get("ok", ""), ""))
 
     def back(service_id: str, what: str):
@@ -115,10 +152,19 @@ def register(bp, url: Optional[str], login_required, render) -> None:
     async def directory_update(request: Request, service_id: str):
         values = form_values(request)
         try:
-            changes = await in_thread(edit.update, service_id, values, request.form.get("fonte", ""),
-                                      request.form.get("data_nuova_fonte", ""), request.ctx.user["username"], url)
+            changes = await in_thread(
+                edit.update,
+                service_id,
+                values,
+                request.form.get("fonte", ""),
+                request.form.get("data_nuova_fonte", ""),
+                request.ctx.user["username"],
+                url,
+            )
         except edit.EditError as err:
-            return entry_page(request, service_id, errors=err.errors, status=400, form={k: request.form.get(k) for k in request.form})
+            return entry_page(
+                request, service_id, errors=err.errors, status=400, form={k: request.form.get(k) for k in request.form}
+            )
         return back(service_id, "modifica" if changes else "nessuna")
 
     @bp.post("/elenco/voce/<service_id:str>/verifica")
@@ -152,9 +198,15 @@ def register(bp, url: Optional[str], login_required, render) -> None:
     @directory_role(csrf=True)
     async def directory_coverage(request: Request, service_id: str):
         try:
-            await in_thread(edit.set_coverage, service_id, request.form.get("comuni", ""),
-                            request.form.get("fonte", ""), request.form.get("data_nuova_fonte", ""),
-                            request.ctx.user["username"], url)
+            await in_thread(
+                edit.set_coverage,
+                service_id,
+                request.form.get("comuni", ""),
+                request.form.get("fonte", ""),
+                request.form.get("data_nuova_fonte", ""),
+                request.ctx.user["username"],
+                url,
+            )
         except edit.EditError as err:
             return entry_page(request, service_id, errors=err.errors, status=400)
         return back(service_id, "copertura")
@@ -162,19 +214,38 @@ def register(bp, url: Optional[str], login_required, render) -> None:
     @bp.get("/elenco/nuova")
     @directory_role()
     async def directory_new_form(request: Request):
-        return render("directory_new.html", user=request.ctx.user, labels=edit.LABELS, kinds=list(edit.NEW_KINDS),
-                      errors=[], form={})
+        return render(
+            "directory_new.html",
+            user=request.ctx.user,
+            labels=edit.LABELS,
+            kinds=list(edit.NEW_KINDS),
+            errors=[],
+            form={},
+        )
 
     @bp.post("/elenco/nuova")
     @directory_role(csrf=True)
     async def directory_new(request: Request):
         try:
-            service_id = await in_thread(edit.add, request.form.get("tipo", ""), form_values(request),
-                                         request.form.get("fonte", ""), request.form.get("data_nuova_fonte", ""),
-                                         request.ctx.user["username"], url)
+            service_id = await in_thread(
+                edit.add,
+                request.form.get("tipo", ""),
+                form_values(request),
+                request.form.get("fonte", ""),
+                request.form.get("data_nuova_fonte", ""),
+                request.ctx.user["username"],
+                url,
+            )
         except edit.EditError as err:
-            return render("directory_new.html", http_status=400, user=request.ctx.user, labels=edit.LABELS,
-                          kinds=list(edit.NEW_KINDS), errors=err.errors, form={k: request.form.get(k) for k in request.form})
+            return render(
+                "directory_new.html",
+                http_status=400,
+                user=request.ctx.user,
+                labels=edit.LABELS,
+                kinds=list(edit.NEW_KINDS),
+                errors=err.errors,
+                form={k: request.form.get(k) for k in request.form},
+            )
         return back(service_id, "nuova")
 
     @bp.get("/elenco/esporta/<kind:str>")
@@ -183,8 +254,11 @@ def register(bp, url: Optional[str], login_required, render) -> None:
         if kind not in EXPORTS:
             return response.text("File sconosciuto", status=404)
         text = await in_thread(edit.export_csv, kind, url)
-        return response.raw(text.encode("utf-8"), content_type="text/csv; charset=utf-8",
-                            headers={"Content-Disposition": f'attachment; filename="{kind}"'})
+        return response.raw(
+            text.encode("utf-8"),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{kind}"'},
+        )
 
     def import_page(request: Request, preview, text: str = "", status: int = 200):
         return render("directory_import.html", http_status=status, user=request.ctx.user, p=preview, text=text)
@@ -197,12 +271,17 @@ def register(bp, url: Optional[str], login_required, render) -> None:
             return import_page(request, edit.Preview(kind="", filename="", errors=["Scegli un file CSV."]), status=400)
         name = upload.name or "file.csv"
         if len(upload.body) > MAX_UPLOAD:
-            return import_page(request, edit.Preview(kind="", filename=name, errors=[f"{name}: file troppo grande."]), status=400)
+            return import_page(
+                request, edit.Preview(kind="", filename=name, errors=[f"{name}: file troppo grande."]), status=400
+            )
         try:
             text = upload.body.decode("utf-8")
         except UnicodeDecodeError:
-            return import_page(request, edit.Preview(kind="", filename=name,
-                                                     errors=[f"{name}:1: il file non è un CSV in UTF-8."]), status=400)
+            return import_page(
+                request,
+                edit.Preview(kind="", filename=name, errors=[f"{name}:1: il file non è un CSV in UTF-8."]),
+                status=400,
+            )
         preview = await in_thread(edit.preview_import, name, text, url)
         return import_page(request, preview, text, status=400 if preview.errors else 200)
 
@@ -211,8 +290,9 @@ def register(bp, url: Optional[str], login_required, render) -> None:
     async def directory_import_apply(request: Request):
         name, text = request.form.get("filename", ""), request.form.get("testo", "")
         try:
-            preview = await in_thread(edit.apply_import, name, text, request.form.get("digest", ""),
-                                      request.ctx.user["username"], url)
+            preview = await in_thread(
+                edit.apply_import, name, text, request.form.get("digest", ""), request.ctx.user["username"], url
+            )
         except edit.EditError as err:
             failed = await in_thread(edit.preview_import, name, text, url)
             failed.errors = err.errors

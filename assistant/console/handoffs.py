@@ -3,6 +3,7 @@ revealing personal data with a reason, taking and taking over, notes, replies th
 channel, resuming the assistant, closing. Every action is written to the audit log.
 
 An operator acts only on requests assigned to them; a supervisor on any (docs/operations.md)."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -16,7 +17,8 @@ from assistant import db
 from assistant.console import pages
 from assistant.console.auth import login_required
 from assistant.console.pages import audit, render
-from assistant.handoff import models as hm, service
+from assistant.handoff import models as hm
+from assistant.handoff import service
 from assistant.handoff.redact import redact
 from assistant.handoff.service import local_time
 
@@ -37,12 +39,19 @@ def load_handoff(url: Optional[str], handoff_id: int):
         h = session.get(hm.Handoff, handoff_id)
         if h is None:
             return None
-        return {"id": h.id, "conversation_id": h.conversation_id, "channel": h.channel,
-                "created": local_time(h.created), "summary": h.summary, "contact": h.contact,
-                "status": h.status, "status_label": STATUS_LABELS[h.status], "assignee_id": h.assignee_id,
-                "assignee": h.assignee.username if h.assignee else None,
-                "notes": [{"at": local_time(n.created), "author": n.author.username,
-                           "text": n.text} for n in h.notes]}
+        return {
+            "id": h.id,
+            "conversation_id": h.conversation_id,
+            "channel": h.channel,
+            "created": local_time(h.created),
+            "summary": h.summary,
+            "contact": h.contact,
+            "status": h.status,
+            "status_label": STATUS_LABELS[h.status],
+            "assignee_id": h.assignee_id,
+            "assignee": h.assignee.username if h.assignee else None,
+            "notes": [{"at": local_time(n.created), "author": n.author.username, "text": n.text} for n in h.notes],
+        }
 
 
 def case_access(request: Request, handoff_id: int):
@@ -57,10 +66,12 @@ def case_access(request: Request, handoff_id: int):
 
 def on_case(view_):
     """A view of one request that the user may act on, called as ``view_(request, h)``; else 404 or 403."""
+
     @wraps(view_)
     async def checked(request: Request, handoff_id: int):
         h, denied = case_access(request, handoff_id)
         return denied or await view_(request, h)
+
     return checked
 
 
@@ -95,11 +106,23 @@ async def view(request: Request, h: Dict, reveal: bool = False, message: str = "
             lines = service.transcript(await request.app.ctx.rasa.tracker(h["conversation_id"]), reveal=reveal)
         except Exception as err:  # the console stays usable when Rasa is down
             error = f"Trascrizione non disponibile: {err}"
-    shown = dict(h, summary=h["summary"] if reveal else redact(h["summary"] or ""),
-                 contact=h["contact"] if reveal else redact(h["contact"] or ""))
-    return render("handoff.html", user=request.ctx.user, h=shown, lines=lines, reveal=reveal, error=error,
-                  message=message, can_push=h["channel"] in service.PUSH_CHANNELS, min_reason=MIN_REASON,
-                  mine=h["assignee_id"] == request.ctx.user["operator_id"])
+    shown = dict(
+        h,
+        summary=h["summary"] if reveal else redact(h["summary"] or ""),
+        contact=h["contact"] if reveal else redact(h["contact"] or ""),
+    )
+    return render(
+        "handoff.html",
+        user=request.ctx.user,
+        h=shown,
+        lines=lines,
+        reveal=reveal,
+        error=error,
+        message=message,
+        can_push=h["channel"] in service.PUSH_CHANNELS,
+        min_reason=MIN_REASON,
+        mine=h["assignee_id"] == request.ctx.user["operator_id"],
+    )
 
 
 @login_required(roles=hm.ROLES)
@@ -117,10 +140,17 @@ async def queue(request: Request):
             query = query.where(hm.Handoff.status == status)
         if request.args.get("mie") == "1":
             query = query.where(hm.Handoff.assignee_id == user["operator_id"])
-        rows = [{"id": h.id, "created": local_time(h.created), "channel": h.channel,
-                 "status": STATUS_LABELS[h.status], "assignee": h.assignee.username if h.assignee else "",
-                 "contact": redact(h.contact or "") if can_act(user, h.assignee_id) else "—"}
-                for h in session.execute(query.limit(500)).scalars()]
+        rows = [
+            {
+                "id": h.id,
+                "created": local_time(h.created),
+                "channel": h.channel,
+                "status": STATUS_LABELS[h.status],
+                "assignee": h.assignee.username if h.assignee else "",
+                "contact": redact(h.contact or "") if can_act(user, h.assignee_id) else "—",
+            }
+            for h in session.execute(query.limit(500)).scalars()
+        ]
     return render("queue.html", user=user, rows=rows, status=status, labels=STATUS_LABELS)
 
 
@@ -144,8 +174,9 @@ async def show(request: Request, handoff_id: int):
 async def reveal(request: Request, h: Dict):
     reason = str(request.form.get("motivo", "")).strip()[:500]
     if not reason_ok(reason):
-        return await view(request, h, message=f"Per vedere i dati personali scrivi il motivo "
-                          f"(almeno {MIN_REASON} caratteri).")
+        return await view(
+            request, h, message=f"Per vedere i dati personali scrivi il motivo (almeno {MIN_REASON} caratteri)."
+        )
     audit_case(request, "mostra_dati", h, reason)
     return await view(request, h, reveal=True)
 
@@ -158,11 +189,14 @@ async def assign(request: Request, handoff_id: int):
     if h is None:
         return response.text("Richiesta non trovata", status=404)
     if h["assignee_id"] not in (None, user["operator_id"]):
-        return response.text("Non autorizzato: la richiesta è di un'altra persona (un supervisore può "
-                             "subentrare indicando il motivo)", status=403)
+        return response.text(
+            "Non autorizzato: la richiesta è di un'altra persona (un supervisore può subentrare indicando il motivo)",
+            status=403,
+        )
 
     def change(_session, record):
         record.assignee_id, record.status = user["operator_id"], hm.IN_PROGRESS
+
     update(request, handoff_id, change)
     audit_case(request, "assegna", h)
     return back(handoff_id)
@@ -179,6 +213,7 @@ async def take_over(request: Request, handoff_id: int):
 
     def change(_session, record):
         record.assignee_id, record.status = request.ctx.user["operator_id"], hm.IN_PROGRESS
+
     update(request, handoff_id, change)
     audit_case(request, "subentra", h, f"da {h['assignee'] or 'nessuno'}: {reason}")
     return back(handoff_id)
@@ -189,8 +224,13 @@ async def take_over(request: Request, handoff_id: int):
 async def note(request: Request, h: Dict):
     text = str(request.form.get("testo", "")).strip()[:5000]
     if text:
-        update(request, h["id"], lambda s_, record: s_.add(hm.Note(handoff_id=record.id, text=text,
-                                                                      author_id=request.ctx.user["operator_id"])))
+        update(
+            request,
+            h["id"],
+            lambda s_, record: s_.add(
+                hm.Note(handoff_id=record.id, text=text, author_id=request.ctx.user["operator_id"])
+            ),
+        )
         audit_case(request, "nota", h)
     return back(h["id"])
 
@@ -213,15 +253,25 @@ async def reply(request: Request, h: Dict):
         return await view(request, h, message="Da questo canale non si può scrivere alla persona.")
     if not text:
         return back(h["id"])
-    return await through_rasa(request, h, lambda rasa: rasa.send(h["conversation_id"], h["channel"], text),
-                              "rispondi", "Messaggio non inviato")
+    return await through_rasa(
+        request,
+        h,
+        lambda rasa: rasa.send(h["conversation_id"], h["channel"], text),
+        "rispondi",
+        "Messaggio non inviato",
+    )
 
 
 @login_required(csrf=True)
 @on_case
 async def resume(request: Request, h: Dict):
-    return await through_rasa(request, h, lambda rasa: rasa.resume(h["conversation_id"]),
-                              "riprendi_bot", "Non riesco a riattivare l'assistente")
+    return await through_rasa(
+        request,
+        h,
+        lambda rasa: rasa.resume(h["conversation_id"]),
+        "riprendi_bot",
+        "Non riesco a riattivare l'assistente",
+    )
 
 
 @login_required(csrf=True)
@@ -229,14 +279,28 @@ async def resume(request: Request, h: Dict):
 async def close(request: Request, h: Dict):
     def change(_session, record):
         record.status, record.closed = hm.CLOSED, hm.now()
+
     update(request, h["id"], change)
     audit_case(request, "chiudi", h)
     return back(h["id"])
 
 
 def blueprint() -> Blueprint:
-    actions = (("mostra", reveal), ("assegna", assign), ("subentra", take_over), ("nota", note),
-               ("rispondi", reply), ("riprendi", resume), ("chiudi", close))
-    return pages.blueprint("console_handoffs", [
-        ("GET", "/", home), ("GET", "/coda", queue), ("GET", "/richiesta/<handoff_id:int>", show),
-        *[("POST", f"/richiesta/<handoff_id:int>/{action}", view_) for action, view_ in actions]])
+    actions = (
+        ("mostra", reveal),
+        ("assegna", assign),
+        ("subentra", take_over),
+        ("nota", note),
+        ("rispondi", reply),
+        ("riprendi", resume),
+        ("chiudi", close),
+    )
+    return pages.blueprint(
+        "console_handoffs",
+        [
+            ("GET", "/", home),
+            ("GET", "/coda", queue),
+            ("GET", "/richiesta/<handoff_id:int>", show),
+            *[("POST", f"/richiesta/<handoff_id:int>/{action}", view_) for action, view_ in actions],
+        ],
+    )

@@ -1,5 +1,6 @@
 """Signing in and out: password, then the TOTP second factor (enrolled at the first login), with
 slow-down after failures (assistant.console.auth)."""
+
 from __future__ import annotations
 
 import hmac
@@ -14,7 +15,8 @@ from sqlalchemy import select
 from assistant import db
 from assistant.console import auth, pages
 from assistant.console.pages import render
-from assistant.handoff import models as hm, service
+from assistant.handoff import models as hm
+from assistant.handoff import service
 
 TOO_MANY = "Troppi tentativi non riusciti. Riprova tra {wait} secondi."
 
@@ -55,6 +57,7 @@ async def login(request: Request):
     if not await auth.verify_password(stored, password):
         auth.record_failure(keys, a.url)
         return login_page(given, 401, "Nome utente o password non validi.")
+    assert operator_id is not None  # the password matched an active operator
     with db.session_scope(a.url) as session:
         token = auth.new_session(session, operator_id, verified=False)
     resp = response.redirect("/login/codice", status=303)
@@ -70,8 +73,10 @@ def code_page(request: Request, user: Dict, http_status: int = 200, error: str =
             if not op.totp_secret:
                 op.totp_secret = auth.new_totp_secret()
             secret = op.totp_secret
-        context.update(secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
-                       qr=Markup(auth.qr_svg(auth.provisioning_uri(secret, user["username"]))))
+        context.update(
+            secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            qr=Markup(auth.qr_svg(auth.provisioning_uri(secret, user["username"]))),
+        )
     return render("code.html", http_status=http_status, **context)
 
 
@@ -123,6 +128,13 @@ async def logout(request: Request):
 
 
 def blueprint() -> Blueprint:
-    return pages.blueprint("console_login", [("GET", "/login", login_form), ("POST", "/login", login),
-                                             ("GET", "/login/codice", code_form), ("POST", "/login/codice", code),
-                                             ("POST", "/logout", logout)])
+    return pages.blueprint(
+        "console_login",
+        [
+            ("GET", "/login", login_form),
+            ("POST", "/login", login),
+            ("GET", "/login/codice", code_form),
+            ("POST", "/login/codice", code),
+            ("POST", "/logout", logout),
+        ],
+    )

@@ -1,22 +1,22 @@
 """Command line for operators and tests.
 
-    python -m assistant.directory load [--if-changed]   validate the seed and load it (first set-up; with
-                                                        --if-changed it never overwrites an edited directory)
-    python -m assistant.directory check                 validate the seed only, report bad rows
-    python -m assistant.directory report [--png FILE]   coverage per province and a map of the comuni
-    python -m assistant.directory export FILE.csv       one seed file as the database holds it now
-    python -m assistant.directory import FILE.csv [--apply]
-                                                        diff of a seed-format CSV against the database;
-                                                        --apply applies exactly that diff
-    python -m assistant.directory resolve "TEXT"        JSON: status, comune, candidates, region
-    python -m assistant.directory nearest "TEXT" [--tipo TYPE] [--limit N]
+python -m assistant.directory load [--if-changed]   validate the seed and load it (first set-up; with
+                                                    --if-changed it never overwrites an edited directory)
+python -m assistant.directory check                 validate the seed only, report bad rows
+python -m assistant.directory report [--png FILE]   coverage per province and a map of the comuni
+python -m assistant.directory export FILE.csv       one seed file as the database holds it now
+python -m assistant.directory import FILE.csv [--apply]
+                                                    diff of a seed-format CSV against the database;
+                                                    --apply applies exactly that diff
+python -m assistant.directory resolve "TEXT"        JSON: status, comune, candidates, region
+python -m assistant.directory nearest "TEXT" [--tipo TYPE] [--limit N]
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-
 from pathlib import Path
 
 from assistant.directory import edit, loader, models, report
@@ -26,8 +26,9 @@ from assistant.settings import PROJECT_ROOT
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m assistant.directory", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant.directory", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", help="SQLAlchemy URL (default: SV_DATABASE_URL or var/sportello.db)")
     sub = parser.add_subparsers(dest="command", required=True)
     p_load = sub.add_parser("load", help="validate and load the seed data")
@@ -52,14 +53,24 @@ def main(argv=None) -> int:
     try:
         if args.command == "check":
             seed = loader.read_seed()
-            print(json.dumps({"ok": True, "comuni": len(seed.comuni), "services": len(seed.services),
-                              "coverage": len(seed.coverage)}))
+            print(
+                json.dumps(
+                    {
+                        "ok": True,
+                        "comuni": len(seed.comuni),
+                        "services": len(seed.services),
+                        "coverage": len(seed.coverage),
+                    }
+                )
+            )
             return 0
         if args.command == "load":
             counts = loader.load(args.db, if_changed=args.if_changed)
             if counts.get("kept_edits"):
-                print("    the seed changed, but the directory was edited: nothing overwritten. To bring the seed in,\n"
-                      "    preview it with `python -m assistant.directory import data/directory/FILE.csv`.")
+                print(
+                    "    the seed changed, but the directory was edited: nothing overwritten. To bring the seed in,\n"
+                    "    preview it with `python -m assistant.directory import data/directory/FILE.csv`."
+                )
             else:
                 print("    directory up to date" if not counts else f"    loaded {counts}")
             return 0
@@ -88,8 +99,10 @@ def main(argv=None) -> int:
                 print(f"{change['azione']} {change['id']} ({change['nome']}), line {change['line']}:")
                 for key, old, new in change["campi"]:
                     print(f"    {key}: {old!r} -> {new!r}")
-            print(f"{len(preview.changes)} to change, {preview.unchanged} unchanged, "
-                  f"{len(preview.absent)} in the directory but not in the file (left as they are)")
+            print(
+                f"{len(preview.changes)} to change, {preview.unchanged} unchanged, "
+                f"{len(preview.absent)} in the directory but not in the file (left as they are)"
+            )
             if args.apply and preview.changes:
                 edit.apply_import(args.file, text, preview.digest, "riga di comando", args.db)
                 print("applied")
@@ -109,7 +122,7 @@ def main(argv=None) -> int:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return 0
     out = result.to_dict()
-    if result.status == FOUND:
+    if result.status == FOUND and result.comune:
         out["services"] = nearest(result.comune["istat"], args.tipo, args.limit, args.db)
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0

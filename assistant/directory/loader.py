@@ -5,6 +5,7 @@ reported with its file, line and reason, so the database never holds half a file
 is one transaction. Each file has a row model (a dataclass declaring its columns, its checks and the
 rows it makes) and a small parser; the console's import reuses the parsers of the three service files.
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,9 +20,9 @@ from typing import ClassVar, Dict, List, Optional, Set, Tuple, Type, TypeVar
 from sqlalchemy import delete, select
 
 from assistant import db
-from assistant.settings import PROJECT_ROOT
 from assistant.directory import models as m
 from assistant.migrations import ensure_schema
+from assistant.settings import PROJECT_ROOT
 
 SEED_DIR = PROJECT_ROOT / "data" / "directory"
 SEED_FILES = (
@@ -43,8 +44,11 @@ CAV_TYPES = {
     "centro_ascolto": (m.SPORTELLO, True),
     "casa_rifugio": (m.CASA_RIFUGIO, True),
 }
-VICTIM_TYPES = {"assistenza_vittime_reato": m.SUPPORTO_VITTIME, "antitratta": m.ANTITRATTA,
-                "antitratta_rete_locale": m.ANTITRATTA}
+VICTIM_TYPES = {
+    "assistenza_vittime_reato": m.SUPPORTO_VITTIME,
+    "antitratta": m.ANTITRATTA,
+    "antitratta_rete_locale": m.ANTITRATTA,
+}
 
 SHELTER_ADDRESS = {"", "segreto", "indirizzo segreto"}
 # A row whose note says the service ceased or merged is kept (history) but loaded as closed.
@@ -106,6 +110,7 @@ def parse_day(value: str):
 # Row models: one dataclass per CSV, one field per column read. A field without a default is a
 # required column (a file without it is refused at line 1); cells are read stripped of spaces.
 
+
 @dataclass(frozen=True, kw_only=True)
 class _Row:
     @classmethod
@@ -132,8 +137,11 @@ class _Sourced(_Row):
 
     def source(self) -> Dict[str, Optional[str]]:
         """The source columns of a Service."""
-        return {"fonte_url": self.fonte_url, "fonte_data": self.fonte_data,
-                "fonte_data_recente": newest_date(self.fonte_data)}
+        return {
+            "fonte_url": self.fonte_url,
+            "fonte_data": self.fonte_data,
+            "fonte_data_recente": newest_date(self.fonte_data),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -168,15 +176,25 @@ class _ServiceRow(_Sourced):
     def common(self) -> Dict[str, object]:
         """The Service columns every service file fills the same way."""
         closed = self.stato == "chiuso" or (not self.stato and _CLOSED_NOTE.search(self.note))
-        reason = (_empty(self.motivo_chiusura) or "la fonte indica che il servizio è cessato o confluito (vedi note)"
-                  if closed else None)
-        return {"id": self.id, "istat_comune": _empty(getattr(self, self.ISTAT)),
-                "telefoni": _empty(split_list(self.telefono)), "email": _empty(self.email),
-                "sito": _empty(self.sito), "note": _empty(self.note), **self.source(),
-                # maintenance: a row whose stato is "chiuso" (console export) or, without a stato, whose
-                # note says the service ceased or merged is kept (history) but loaded as closed
-                "chiuso_motivo": reason, "verificato_il": parse_day(self.verificato_il),
-                "verificato_da": _empty(self.verificato_da)}
+        reason = (
+            _empty(self.motivo_chiusura) or "la fonte indica che il servizio è cessato o confluito (vedi note)"
+            if closed
+            else None
+        )
+        return {
+            "id": self.id,
+            "istat_comune": _empty(getattr(self, self.ISTAT)),
+            "telefoni": _empty(split_list(self.telefono)),
+            "email": _empty(self.email),
+            "sito": _empty(self.sito),
+            "note": _empty(self.note),
+            **self.source(),
+            # maintenance: a row whose stato is "chiuso" (console export) or, without a stato, whose
+            # note says the service ceased or merged is kept (history) but loaded as closed
+            "chiuso_motivo": reason,
+            "verificato_il": parse_day(self.verificato_il),
+            "verificato_da": _empty(self.verificato_da),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -193,9 +211,15 @@ class _PlaceRow(_ServiceRow):
     orari: str = ""
 
     def common(self) -> Dict[str, object]:
-        return {**super().common(), "nome": self.nome, "tipo_fonte": self.tipo, "ente": _empty(self.ente_gestore),
-                "provincia": _empty(self.provincia), "numero_verde": _empty(self.numero_verde),
-                "orari": _empty(self.orari)}
+        return {
+            **super().common(),
+            "nome": self.nome,
+            "tipo_fonte": self.tipo,
+            "ente": _empty(self.ente_gestore),
+            "provincia": _empty(self.provincia),
+            "numero_verde": _empty(self.numero_verde),
+            "orari": _empty(self.orari),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -218,16 +242,21 @@ class CentroRow(_PlaceRow):
 
     def service(self) -> m.Service:
         tipo, attivo = CAV_TYPES[self.tipo]
-        return m.Service(tipo=tipo, attivo=attivo, telefono_h24=_empty(self.telefono_h24),
-                         indirizzo=None if self.shelter else _empty(self.indirizzo),  # shelters: never stored
-                         **self.common())
+        return m.Service(
+            tipo=tipo,
+            attivo=attivo,
+            telefono_h24=_empty(self.telefono_h24),
+            indirizzo=None if self.shelter else _empty(self.indirizzo),  # shelters: never stored
+            **self.common(),
+        )
 
     def province_coverage(self) -> Optional[m.Coverage]:
         """A centre named for a whole province (e.g. "del VCO", no comune) serves that province."""
         if self.istat_comune or self.provincia not in PROVINCES or self.shelter:
             return None
-        return m.Coverage(service_id=self.id, provincia=self.provincia, fonte_url=self.fonte_url,
-                          fonte_data=self.fonte_data)
+        return m.Coverage(
+            service_id=self.id, provincia=self.provincia, fonte_url=self.fonte_url, fonte_data=self.fonte_data
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -255,16 +284,23 @@ class SocialeRow(_ServiceRow):
     cap: str = ""
 
     def address(self) -> Optional[str]:
-        """"via X 1, 10100 Comune" when the source gives the CAP (the console's export writes it whole)."""
+        """ "via X 1, 10100 Comune" when the source gives the CAP (the console's export writes it whole)."""
         if not self.indirizzo_sede:
             return None
         town = f"{self.cap} {self.comune_sede}".strip() if self.cap else ""
         return ", ".join(x for x in [self.indirizzo_sede, town] if x)
 
     def service(self) -> m.Service:
-        return m.Service(tipo=m.ENTE_GESTORE, tipo_fonte=_empty(self.tipo_ente), attivo=True, nome=self.denominazione,
-                         ente=_empty(self.acronimo), provincia=_empty(self.provincia), indirizzo=self.address(),
-                         **self.common())
+        return m.Service(
+            tipo=m.ENTE_GESTORE,
+            tipo_fonte=_empty(self.tipo_ente),
+            attivo=True,
+            nome=self.denominazione,
+            ente=_empty(self.acronimo),
+            provincia=_empty(self.provincia),
+            indirizzo=self.address(),
+            **self.common(),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -278,12 +314,19 @@ class EnteComuneRow(_Sourced):
     def unnamed_ente(self) -> m.Service:
         """The source names an ente that has no row of its own: keep its name, no contact is invented."""
         key = "EG-" + hashlib.sha1(self.ente_gestore.encode()).hexdigest()[:8]
-        return m.Service(id=key, tipo=m.ENTE_GESTORE, tipo_fonte="ente gestore (solo nome)", attivo=True,
-                         nome=self.ente_gestore, **self.source())
+        return m.Service(
+            id=key,
+            tipo=m.ENTE_GESTORE,
+            tipo_fonte="ente gestore (solo nome)",
+            attivo=True,
+            nome=self.ente_gestore,
+            **self.source(),
+        )
 
     def coverage(self, service_id: str) -> m.Coverage:
-        return m.Coverage(service_id=service_id, istat_comune=self.istat_comune, fonte_url=self.fonte_url,
-                          fonte_data=self.fonte_data)
+        return m.Coverage(
+            service_id=service_id, istat_comune=self.istat_comune, fonte_url=self.fonte_url, fonte_data=self.fonte_data
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -301,9 +344,17 @@ class NumeroRow(_Sourced):
         return phone + self.date_problem()
 
     def service(self) -> m.Service:
-        return m.Service(id="N-" + re.sub(r"\D", "", self.numero), tipo=m.LINEA_NAZIONALE, attivo=True,
-                         nome=self.servizio, ente=_empty(self.gestore), telefoni=self.numero,
-                         orari=_empty(self.disponibilita), note=_empty(self.descrizione), **self.source())
+        return m.Service(
+            id="N-" + re.sub(r"\D", "", self.numero),
+            tipo=m.LINEA_NAZIONALE,
+            attivo=True,
+            nome=self.servizio,
+            ente=_empty(self.gestore),
+            telefoni=self.numero,
+            orari=_empty(self.disponibilita),
+            note=_empty(self.descrizione),
+            **self.source(),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -336,8 +387,15 @@ class ComuneRow(_Row):
         return None
 
     def comune_model(self) -> m.Comune:
-        return m.Comune(istat=self.istat, nome=self.comune, provincia=self.provincia, lat=float(self.lat),
-                        lon=float(self.lon), caps=split_list(self.cap), codice_catastale=_empty(self.codice_catastale))
+        return m.Comune(
+            istat=self.istat,
+            nome=self.comune,
+            provincia=self.provincia,
+            lat=float(self.lat),
+            lon=float(self.lon),
+            caps=split_list(self.cap),
+            codice_catastale=_empty(self.codice_catastale),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -377,6 +435,7 @@ class Reader:
         """(line, row) pairs; `line` is the physical line where the record starts (quoted fields may
         span lines). `text` replaces the file of that name (an upload)."""
         if text is None:
+            assert self.seed_dir is not None, "a file is read only from a seed folder"
             path = self.seed_dir / name
             if not path.exists():
                 self.errors.append(f"{name}: file mancante")
@@ -408,6 +467,7 @@ class Reader:
 # One parser per file. A row whose type is unknown, or whose comune or ente does not exist, builds
 # nothing; any other bad row is reported and still built, so that an import's preview shows it.
 
+
 def parse_comuni(r: Reader, seed: Seed, name: str = "comuni_piemonte.csv") -> Set[str]:
     """The comuni of Piemonte; returns their ISTAT codes."""
     for line, row in r.records(name, ComuneRow):
@@ -430,8 +490,9 @@ def parse_italia(r: Reader, seed: Seed, name: str = "comuni_italia.csv") -> None
             seed.italia.append(row.comune_model())
 
 
-def parse_centri(r: Reader, seed: Seed, known: Set[str], text: Optional[str] = None,
-                 name: str = "centri_antiviolenza_piemonte.csv") -> None:
+def parse_centri(
+    r: Reader, seed: Seed, known: Set[str], text: Optional[str] = None, name: str = "centri_antiviolenza_piemonte.csv"
+) -> None:
     for line, row in r.records(name, CentroRow, text):
         if row.tipo not in CAV_TYPES:
             r.bad(name, line, f"tipo {row.tipo!r} sconosciuto")
@@ -443,8 +504,9 @@ def parse_centri(r: Reader, seed: Seed, known: Set[str], text: Optional[str] = N
             seed.coverage.append(coverage)
 
 
-def parse_sociali(r: Reader, seed: Seed, known: Set[str], text: Optional[str] = None,
-                  name: str = "servizi_sociali_piemonte.csv") -> Set[str]:
+def parse_sociali(
+    r: Reader, seed: Seed, known: Set[str], text: Optional[str] = None, name: str = "servizi_sociali_piemonte.csv"
+) -> Set[str]:
     """The enti gestori; returns their ids."""
     enti = set()
     for line, row in r.records(name, SocialeRow, text):
@@ -454,8 +516,14 @@ def parse_sociali(r: Reader, seed: Seed, known: Set[str], text: Optional[str] = 
     return enti
 
 
-def parse_enti_comuni(r: Reader, seed: Seed, known: Set[str], enti: Set[str], text: Optional[str] = None,
-                      name: str = "enti_gestori_comuni.csv") -> None:
+def parse_enti_comuni(
+    r: Reader,
+    seed: Seed,
+    known: Set[str],
+    enti: Set[str],
+    text: Optional[str] = None,
+    name: str = "enti_gestori_comuni.csv",
+) -> None:
     unnamed: Dict[str, m.Service] = {}
     for line, row in r.records(name, EnteComuneRow, text):
         if row.istat_comune not in known:
@@ -473,8 +541,9 @@ def parse_enti_comuni(r: Reader, seed: Seed, known: Set[str], enti: Set[str], te
     seed.services.extend(unnamed.values())
 
 
-def parse_vittime(r: Reader, seed: Seed, known: Set[str], text: Optional[str] = None,
-                  name: str = "servizi_vittime_piemonte.csv") -> None:
+def parse_vittime(
+    r: Reader, seed: Seed, known: Set[str], text: Optional[str] = None, name: str = "servizi_vittime_piemonte.csv"
+) -> None:
     for line, row in r.records(name, VittimeRow, text):
         if row.tipo not in VICTIM_TYPES:
             r.bad(name, line, f"tipo {row.tipo!r} sconosciuto")
@@ -571,11 +640,17 @@ def load(url: Optional[str] = None, seed_dir: Path = SEED_DIR, if_changed: bool 
         session.add_all(seed.coverage)
         session.add(m.Meta(key="seed_hash", value=seed.digest))
         session.add(m.Meta(key="version", value=str(version + 1)))
-    return {"comuni": len(seed.comuni), "comuni_italia": len(seed.italia),
-            "services": len(seed.services), "coverage": len(seed.coverage)}
+    return {
+        "comuni": len(seed.comuni),
+        "comuni_italia": len(seed.italia),
+        "services": len(seed.services),
+        "coverage": len(seed.coverage),
+    }
 
 
 def counts(url: Optional[str] = None) -> Dict[str, int]:
     with db.session_scope(url) as session:
-        return {model.__tablename__: len(session.execute(select(model)).scalars().all())
-                for model in (m.Comune, m.ComuneItalia, m.Service, m.Coverage)}
+        return {
+            model.__tablename__: len(session.execute(select(model)).scalars().all())
+            for model in (m.Comune, m.ComuneItalia, m.Service, m.Coverage)
+        }

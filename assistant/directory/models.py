@@ -1,4 +1,5 @@
 """SQLAlchemy 1.4 models of the services directory."""
+
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text
@@ -15,8 +16,15 @@ ENTE_GESTORE = "ente_gestore"
 SUPPORTO_VITTIME = "supporto_vittime"
 ANTITRATTA = "antitratta"
 LINEA_NAZIONALE = "linea_nazionale"
-SERVICE_TYPES = (CENTRO_ANTIVIOLENZA, SPORTELLO, CASA_RIFUGIO, ENTE_GESTORE, SUPPORTO_VITTIME,
-                 ANTITRATTA, LINEA_NAZIONALE)
+SERVICE_TYPES = (
+    CENTRO_ANTIVIOLENZA,
+    SPORTELLO,
+    CASA_RIFUGIO,
+    ENTE_GESTORE,
+    SUPPORTO_VITTIME,
+    ANTITRATTA,
+    LINEA_NAZIONALE,
+)
 
 
 class Comune(Base):
@@ -94,8 +102,14 @@ class Service(Base):
     @property
     def reachable(self) -> bool:
         """At least one way to reach the service (a shelter's address never counts: it is not stored)."""
-        return bool(self.telefoni or self.telefono_h24 or self.numero_verde or self.email or self.sito
-                    or (self.indirizzo and self.tipo != CASA_RIFUGIO))
+        return bool(
+            self.telefoni
+            or self.telefono_h24
+            or self.numero_verde
+            or self.email
+            or self.sito
+            or (self.indirizzo and self.tipo != CASA_RIFUGIO)
+        )
 
 
 class Coverage(Base):

@@ -4,6 +4,7 @@ distance only where nothing is known (haversine on comune coordinates).
 The directory is held in memory for fast look-ups and reloaded when it changes: every edit bumps a
 version row (`directory_meta.version`), read at most once every `SV_DIRECTORY_CHECK_SECONDS` (default 2),
 so the action server shows an edit made by the console process without a restart."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,15 +57,26 @@ def _public(service: m.Service) -> Dict:
     """What may be shown to a user. A shelter's address is never part of it."""
     shelter = service.tipo == m.CASA_RIFUGIO
     return {
-        "id": service.id, "tipo": service.tipo, "nome": service.nome, "ente": service.ente,
-        "comune": service.comune.nome if service.comune else None, "provincia": service.provincia,
+        "id": service.id,
+        "tipo": service.tipo,
+        "nome": service.nome,
+        "ente": service.ente,
+        "comune": service.comune.nome if service.comune else None,
+        "provincia": service.provincia,
         "indirizzo": None if shelter else service.indirizzo,
-        "telefoni": service.phone_list, "telefono_h24": service.telefono_h24,
-        "numero_verde": service.numero_verde, "email": service.email, "sito": service.sito,
-        "orari": service.orari, "note": service.note, "fonte_url": service.fonte_url,
-        "fonte_data": service.fonte_data, "fonte_data_recente": service.fonte_data_recente,
+        "telefoni": service.phone_list,
+        "telefono_h24": service.telefono_h24,
+        "numero_verde": service.numero_verde,
+        "email": service.email,
+        "sito": service.sito,
+        "orari": service.orari,
+        "note": service.note,
+        "fonte_url": service.fonte_url,
+        "fonte_data": service.fonte_data,
+        "fonte_data_recente": service.fonte_data_recente,
         "verificato_il": service.verificato_il.strftime("%Y-%m-%d") if service.verificato_il else None,
-        "stale": is_stale(service), "reachable": service.reachable,
+        "stale": is_stale(service),
+        "reachable": service.reachable,
     }
 
 
@@ -138,9 +150,11 @@ def _load(url: Optional[str]) -> Directory:
         version = session.get(m.Meta, "version")
         version = version.value if version else ""
         comuni = {c.istat: c for c in session.execute(select(m.Comune)).scalars()}
-        services = list(session.execute(
-            select(m.Service).options(selectinload(m.Service.coverage), selectinload(m.Service.comune))
-        ).scalars())
+        services = list(
+            session.execute(
+                select(m.Service).options(selectinload(m.Service.coverage), selectinload(m.Service.comune))
+            ).scalars()
+        )
         session.expunge_all()
     return Directory(comuni, services, version)
 

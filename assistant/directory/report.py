@@ -5,6 +5,7 @@
 counting only entries that are shown to users (not closed) and can be reached. Plus a map PNG of the
 comuni of Piemonte as points coloured by how many of the three they have.
 """
+
 from __future__ import annotations
 
 import io
@@ -15,9 +16,14 @@ from assistant.directory.nearest import Directory, _load, haversine_km
 
 NEAR_KM = 30
 PROVINCE_ORDER = ["TO", "CN", "AL", "AT", "NO", "VC", "BI", "VB"]
-COLUMNS = [("comuni", "comuni"), ("cav", "CAV/sportello che li copre"), ("cav_30", "CAV/sportello entro 30 km"),
-           ("sociali", "servizi sociali noti"), ("sociali_tel", "servizi sociali con telefono"),
-           ("vittime_30", "sportello vittime entro 30 km")]
+COLUMNS = [
+    ("comuni", "comuni"),
+    ("cav", "CAV/sportello che li copre"),
+    ("cav_30", "CAV/sportello entro 30 km"),
+    ("sociali", "servizi sociali noti"),
+    ("sociali_tel", "servizi sociali con telefono"),
+    ("vittime_30", "sportello vittime entro 30 km"),
+]
 
 
 def _has_phone(service: m.Service) -> bool:
@@ -29,9 +35,12 @@ def per_comune(d: Directory) -> Dict[str, Dict[str, bool]]:
     victims = [s for s in d.services if s.tipo == m.SUPPORTO_VITTIME and s.shown and s.reachable and s.comune]
     out = {}
     for istat, here in d.comuni.items():
-        def within(services: List[m.Service]) -> bool:
-            return any(s.comune and haversine_km(here.lat, here.lon, s.comune.lat, s.comune.lon) <= NEAR_KM
-                       for s in services)
+
+        def within(services: List[m.Service], here: m.Comune = here) -> bool:
+            return any(
+                s.comune and haversine_km(here.lat, here.lon, s.comune.lat, s.comune.lon) <= NEAR_KM for s in services
+            )
+
         social = d.covering(istat, m.ENTE_GESTORE)
         covering = d.covering(istat, m.CENTRO_ANTIVIOLENZA) + d.covering(istat, m.SPORTELLO)
         out[istat] = {
@@ -54,8 +63,13 @@ def compute(url: Optional[str] = None) -> Dict:
         for key, value in f.items():
             row[key] += int(value)
     total = {key: sum(r[key] for r in rows.values()) for key, _ in COLUMNS}
-    return {"province": rows, "totale": total, "near_km": NEAR_KM, "version": d.version,
-            "points": [(c.lon, c.lat, flags[c.istat]) for c in d.comuni.values()]}
+    return {
+        "province": rows,
+        "totale": total,
+        "near_km": NEAR_KM,
+        "version": d.version,
+        "points": [(c.lon, c.lat, flags[c.istat]) for c in d.comuni.values()],
+    }
 
 
 def table(data: Dict) -> str:
@@ -70,28 +84,42 @@ def table(data: Dict) -> str:
     return "\n".join(lines)
 
 
-LEVELS = [("nessuno dei tre", "#d7191c"), ("uno su tre", "#fdae61"), ("due su tre", "#a6d96a"), ("tutti e tre", "#1a9641")]
+LEVELS = [
+    ("nessuno dei tre", "#d7191c"),
+    ("uno su tre", "#fdae61"),
+    ("due su tre", "#a6d96a"),
+    ("tutti e tre", "#1a9641"),
+]
 
 
 def map_png(data: Dict) -> bytes:
     """Comuni as points, coloured by how many of: covering anti-violence centre, social services with a
     phone, victim-support desk within 30 km."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7.5, 8.5), dpi=110)
     for level, (label, colour) in enumerate(LEVELS):
-        pts = [(lon, lat) for lon, lat, f in data["points"]
-               if f["cav"] + f["sociali_tel"] + f["vittime_30"] == level]
+        pts = [(lon, lat) for lon, lat, f in data["points"] if f["cav"] + f["sociali_tel"] + f["vittime_30"] == level]
         if pts:
-            ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=9, c=colour, label=f"{label} ({len(pts)})",
-                       edgecolors="none")
+            ax.scatter(
+                [p[0] for p in pts],
+                [p[1] for p in pts],
+                s=9,
+                c=colour,
+                label=f"{label} ({len(pts)})",
+                edgecolors="none",
+            )
     ax.set_aspect(1 / 0.7)  # about 1/cos(45.5°): degrees of longitude are shorter than of latitude
     ax.set_xlabel("longitudine")
     ax.set_ylabel("latitudine")
-    ax.set_title("Comuni del Piemonte: CAV che li copre, servizi sociali con telefono,\n"
-                 f"sportello vittime entro {NEAR_KM} km (elenco versione {data['version']})", fontsize=10)
+    ax.set_title(
+        "Comuni del Piemonte: CAV che li copre, servizi sociali con telefono,\n"
+        f"sportello vittime entro {NEAR_KM} km (elenco versione {data['version']})",
+        fontsize=10,
+    )
     ax.legend(loc="lower left", fontsize=8, title="quanti dei tre", title_fontsize=8)
     ax.grid(alpha=0.2)
     buffer = io.BytesIO()

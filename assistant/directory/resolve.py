@@ -5,6 +5,7 @@ buttons), ``outside`` (an Italian comune outside Piemonte, with its region), ``u
 A misspelling is accepted only when it is close to exactly one comune; otherwise the candidates are
 offered, so a wrong comune is never picked silently.
 """
+
 from __future__ import annotations
 
 import csv
@@ -39,22 +40,131 @@ MAX_CANDIDATES = 6
 _LEADING_CUES = re.compile(
     r"^(?:(?:io |noi )?(?:abito|abitiamo|vivo|viviamo|risiedo|resido|sto|stiamo|sono|siamo|lavoro|"
     r"mi trovo|ci troviamo)\s+)?(?:(?:nel |il )?comune di |in provincia di |a |ad |in |di |da |"
-    r"vicino a |vicino ad |presso |zona |dalle parti di |nei pressi di )?")
+    r"vicino a |vicino ad |presso |zona |dalle parti di |nei pressi di )?"
+)
 _SAINT = re.compile(r"^(san|santo|santa|sant|s)\s")
 _PROVINCES = {"to", "cn", "al", "at", "no", "vc", "bi", "vb"}
 # Comuni whose name is also an everyday word: found in free text only right after a place cue.
-_COMMON_WORDS = {"re", "sale", "lu", "pace", "casa", "villa", "bosco", "campo", "fine", "ala", "vico",
-                 "sala", "torre", "ronco", "lesa", "mese", "bene", "rosta", "paesana", "prato", "borgo",
-                 "monte", "piano", "valle", "rocca", "cervo", "pino", "castello", "oggi", "orta"}
+_COMMON_WORDS = {
+    "re",
+    "sale",
+    "lu",
+    "pace",
+    "casa",
+    "villa",
+    "bosco",
+    "campo",
+    "fine",
+    "ala",
+    "vico",
+    "sala",
+    "torre",
+    "ronco",
+    "lesa",
+    "mese",
+    "bene",
+    "rosta",
+    "paesana",
+    "prato",
+    "borgo",
+    "monte",
+    "piano",
+    "valle",
+    "rocca",
+    "cervo",
+    "pino",
+    "castello",
+    "oggi",
+    "orta",
+}
 # ... and these, which are Italian words or first names too (the lemma list of spacy-lookups-data adds more).
-_COMMON_WORDS |= {"vita", "paese", "parenti", "bruno", "viola", "alto", "canale", "cavour", "sale", "re", "lu",
-                  "pace", "rosa", "nucetto", "none", "piscina", "porte", "grosso", "scopa", "mango", "piatto",
-                  "camino", "villette", "premia", "sostegno", "ponti", "molare", "macello", "maglione", "busca",
-                  "alba", "asti", "cuneo", "valenza", "trino", "rivoli", "terzo", "visone", "donato", "novello",
-                  "lenta", "pila", "rive", "rossa", "monta", "moretta", "borgo", "villa", "piazza", "riva", "chiesa",
-                  "frazione chiesa", "ricca", "lei", "ora", "nove", "campagna", "prato", "rosta", "bene", "tetti", "crava", "bandito", "pasta", "fornaci", "serre", "sabbia", "staffa",
-                  "rima", "grana", "camo", "breo", "garino", "marocchi", "valentino", "lesna", "casale", "intra",
-                  "san giorgio", "san lorenzo", "san rocco", "san giuseppe", "san maurizio", "la villa", "madonna"}
+_COMMON_WORDS |= {
+    "vita",
+    "paese",
+    "parenti",
+    "bruno",
+    "viola",
+    "alto",
+    "canale",
+    "cavour",
+    "sale",
+    "re",
+    "lu",
+    "pace",
+    "rosa",
+    "nucetto",
+    "none",
+    "piscina",
+    "porte",
+    "grosso",
+    "scopa",
+    "mango",
+    "piatto",
+    "camino",
+    "villette",
+    "premia",
+    "sostegno",
+    "ponti",
+    "molare",
+    "macello",
+    "maglione",
+    "busca",
+    "alba",
+    "asti",
+    "cuneo",
+    "valenza",
+    "trino",
+    "rivoli",
+    "terzo",
+    "visone",
+    "donato",
+    "novello",
+    "lenta",
+    "pila",
+    "rive",
+    "rossa",
+    "monta",
+    "moretta",
+    "borgo",
+    "villa",
+    "piazza",
+    "riva",
+    "chiesa",
+    "frazione chiesa",
+    "ricca",
+    "lei",
+    "ora",
+    "nove",
+    "campagna",
+    "prato",
+    "rosta",
+    "bene",
+    "tetti",
+    "crava",
+    "bandito",
+    "pasta",
+    "fornaci",
+    "serre",
+    "sabbia",
+    "staffa",
+    "rima",
+    "grana",
+    "camo",
+    "breo",
+    "garino",
+    "marocchi",
+    "valentino",
+    "lesna",
+    "casale",
+    "intra",
+    "san giorgio",
+    "san lorenzo",
+    "san rocco",
+    "san giuseppe",
+    "san maurizio",
+    "la villa",
+    "madonna",
+}
 
 
 @lru_cache(maxsize=None)
@@ -66,6 +176,7 @@ def _italian_words() -> frozenset:
         import os
 
         import spacy_lookups_data
+
         path = os.path.join(os.path.dirname(spacy_lookups_data.__file__), "data", "it_lemma_lookup.json.gz")
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             table = json.load(handle)
@@ -82,8 +193,9 @@ def _italian_words() -> frozenset:
 def common_words(names) -> frozenset:
     """Names of places that are also everyday words: found in a sentence only with a place cue."""
     words = _italian_words()
-    return frozenset(n for n in names if n not in _CAPITALS and
-                     (n in _COMMON_WORDS or len(n) <= 2 or (" " not in n and n in words)))
+    return frozenset(
+        n for n in names if n not in _CAPITALS and (n in _COMMON_WORDS or len(n) <= 2 or (" " not in n and n in words))
+    )
 
 
 # The provincial capitals of Piemonte are always places, even where the word means something else.
@@ -101,22 +213,33 @@ class Resolution:
     locality: Optional[Dict] = None  # a locality named instead of a comune: its name, province, coordinates
 
     def to_dict(self) -> Dict:
-        return {"status": self.status, "query": self.query, "comune": self.comune,
-                "candidates": self.candidates, "region": self.region, "via": self.via, "locality": self.locality}
+        return {
+            "status": self.status,
+            "query": self.query,
+            "comune": self.comune,
+            "candidates": self.candidates,
+            "region": self.region,
+            "via": self.via,
+            "locality": self.locality,
+        }
 
 
 def _saint_forms(key: str) -> List[str]:
     """'san giorgio canavese' is also reachable as 's giorgio canavese'."""
     match = _SAINT.match(key)
-    return [key, "s " + key[match.end():]] if match and match.group(1) != "s" else [key]
+    return [key, "s " + key[match.end() :]] if match and match.group(1) != "s" else [key]
 
 
 class ComuneIndex:
     """In-memory index of the comuni, built once from the directory database."""
 
-    def __init__(self, comuni: List[Tuple[str, str, str, str]], italia: List[Tuple[str, str, str, str]],
-                 coords: Optional[Dict[str, Tuple[float, float]]] = None,
-                 localities: Optional[List[Dict]] = None):
+    def __init__(
+        self,
+        comuni: List[Tuple[str, str, str, str]],
+        italia: List[Tuple[str, str, str, str]],
+        coords: Optional[Dict[str, Tuple[float, float]]] = None,
+        localities: Optional[List[Dict]] = None,
+    ):
         # comuni: (istat, nome, provincia, caps); italia: (istat, nome, provincia, regione);
         # coords: istat -> (lat, lon); localities: rows of data/directory/localita_piemonte.csv
         self.coords = coords or {}
@@ -139,13 +262,18 @@ class ComuneIndex:
             if istat in self.by_istat:
                 continue
             self.outside.setdefault(normalise(nome), []).append(
-                {"istat": istat, "nome": nome, "provincia": provincia, "regione": regione})
+                {"istat": istat, "nome": nome, "provincia": provincia, "regione": regione}
+            )
         self.localities: Dict[str, Dict] = {}
         # a locality named like the start of a comune ("Casale", "Agliano") is left to the comuni
         starts = {" ".join(name.split()[:n]) for name in self.exact for n in range(1, len(name.split()))}
         for row in localities or []:
-            place = {"nome": row["nome"], "provincia": row["provincia"], "lat": float(row["lat"]),
-                     "lon": float(row["lon"])}
+            place = {
+                "nome": row["nome"],
+                "provincia": row["provincia"],
+                "lat": float(row["lat"]),
+                "lon": float(row["lon"]),
+            }
             names = [row["nome"]] + [part for part in re.split(r"\s*-\s*", row["nome"]) if part != row["nome"]]
             for name in names:
                 key = normalise(name)
@@ -176,7 +304,7 @@ class ComuneIndex:
         if len(key) < 3:
             return []
         for name, parts in self.by_start.get(key[:3], []):
-            if len(parts) <= len(words) or parts[:len(words) - 1] != words[:-1]:
+            if len(parts) <= len(words) or parts[: len(words) - 1] != words[:-1]:
                 continue
             if parts[len(words) - 1] == words[-1]:
                 whole.extend(self.exact[name])
@@ -207,8 +335,9 @@ class ComuneIndex:
         if key in self.outside:
             places = self.outside[key]
             regions = sorted({p["regione"] for p in places})
-            return Resolution(OUTSIDE, query, candidates=places[:MAX_CANDIDATES],
-                              region=", ".join(regions), via="exact")
+            return Resolution(
+                OUTSIDE, query, candidates=places[:MAX_CANDIDATES], region=", ".join(regions), via="exact"
+            )
 
         if key in self.localities:  # "Intra", "Spinetta Marengo": a place that is not a comune
             return self._locality(key)
@@ -228,14 +357,19 @@ class ComuneIndex:
         return Resolution(UNKNOWN, query)
 
     def _neighbours(self, key: str, max_distance: int) -> List[Tuple[str, int]]:
-        return [(name, int(dist)) for name, dist, _ in
-                process.extract(key, self.fuzzy_keys, scorer=OSA.distance, limit=8, score_cutoff=max_distance)]
+        return [
+            (name, int(dist))
+            for name, dist, _ in process.extract(
+                key, self.fuzzy_keys, scorer=OSA.distance, limit=8, score_cutoff=max_distance
+            )
+        ]
 
     def _fuzzy(self, query: str, key: str, province: Optional[str]) -> Resolution:
         allowed = MAX_EDITS if len(key) >= LONG_NAME else 1
         scored = self._neighbours(key, allowed + 1)
         if not scored:
             return Resolution(UNKNOWN, query, via="fuzzy")
+
         def similarity(name: str, dist: int) -> float:
             return 1 - dist / max(len(name), len(key))
 
@@ -245,10 +379,15 @@ class ComuneIndex:
         if best <= allowed and not rivals:
             comuni = self._comuni(self.exact[best_name], province) or self._comuni(self.exact[best_name])
             return self._result(query, comuni, "fuzzy")
-        istats = [i for name, dist in scored if similarity(name, dist) >= top - 2 * RIVAL_MARGIN
-                  for i in self.exact[name]]
-        return Resolution(AMBIGUOUS, query, candidates=self._comuni(istats, province)[:MAX_CANDIDATES] or
-                          self._comuni(istats)[:MAX_CANDIDATES], via="fuzzy")
+        istats = [
+            i for name, dist in scored if similarity(name, dist) >= top - 2 * RIVAL_MARGIN for i in self.exact[name]
+        ]
+        return Resolution(
+            AMBIGUOUS,
+            query,
+            candidates=self._comuni(istats, province)[:MAX_CANDIDATES] or self._comuni(istats)[:MAX_CANDIDATES],
+            via="fuzzy",
+        )
 
     def find_in_text(self, text: str) -> Optional[Resolution]:
         """A comune named anywhere in a message ("mi picchia, abito a Casale Monferrato",
@@ -271,7 +410,8 @@ class ComuneIndex:
         if cap and cap.group(1) in self.caps:
             return self.resolve(cap.group(1))
         segments = [normalise(part).split() for part in _SEGMENTS.split(raw)]
-        tokens, starts = [], set()
+        tokens: List[str] = []
+        starts = set()
         for words in segments:
             if words:
                 starts.add(len(tokens))
@@ -282,9 +422,16 @@ class ComuneIndex:
         while i < len(tokens):
             match = None
             for length in range(min(6, len(tokens) - i), 0, -1):
-                key = " ".join(tokens[i:i + length])
-                kind = "comune" if key in self.exact else "outside" if key in self.outside else \
-                    "locality" if key in self.localities else None
+                key = " ".join(tokens[i : i + length])
+                kind = (
+                    "comune"
+                    if key in self.exact
+                    else "outside"
+                    if key in self.outside
+                    else "locality"
+                    if key in self.localities
+                    else None
+                )
                 if kind:
                     match = (length, key, kind)
                     break
@@ -292,32 +439,55 @@ class ComuneIndex:
                 i += 1
                 continue
             length, key, kind = match
-            before, after = tokens[max(0, i - 4):i], tokens[i + length:i + length + 3]
-            whole_first = i in starts and i + length in starts | {len(tokens)} and \
-                (i == 0 or (i == 1 and tokens[0] in ("io", "a", "ad", "da", "di", "sono", "in"))) \
-                or (tokens[:i] in ([], ["io"], ["a"], ["ad"], ["da"], ["di"], ["sono"], ["in"])
-                    and len(first_segment) <= i + length)
+            before, after = tokens[max(0, i - 4) : i], tokens[i + length : i + length + 3]
+            whole_first = (
+                i in starts
+                and i + length in starts | {len(tokens)}
+                and (i == 0 or (i == 1 and tokens[0] in ("io", "a", "ad", "da", "di", "sono", "in")))
+                or (
+                    tokens[:i] in ([], ["io"], ["a"], ["ad"], ["da"], ["di"], ["sono"], ["in"])
+                    and len(first_segment) <= i + length
+                )
+            )
             street = bool(before) and before[-1] in _STREET_WORDS
-            province = len(before) >= 2 and before[-2:] == ["provincia", "di"] or \
-                (bool(before) and before[-1] in ("provincia", "prov"))
+            province = (
+                len(before) >= 2
+                and before[-2:] == ["provincia", "di"]
+                or (bool(before) and before[-1] in ("provincia", "prov"))
+            )
             cue = bool(before) and (before[-1] in _PLACE_PREPOSITIONS or before[-1] in _CUE_WORDS)
             # an everyday word needs a firmer cue: "a Sale", "sono di Re", "abito a Paese", "comune di Vita"
-            firm = bool(before) and (before[-1] in ("a", "ad", "comune", "paese", "citta", "frazione") or
-                                     (len(before) >= 2 and before[-2] in _LIVING_VERBS | {"sono", "siamo", "e"}
-                                      and before[-1] in _PLACE_PREPOSITIONS))
-            origin = any(word in _ORIGIN_WORDS for word in before[-3:]) or before[-2:] in (["sono", "di"],
-                                                                                           ["e", "di"])
-            context_after = (len(after) >= 1 and after[0] in _PROVINCES and
-                             (i + length + 1 in starts or i + length + 1 == len(tokens))) or \
-                " ".join(after[:2]) in _AFTER_CUES or " ".join(after[:1]) in _AFTER_CUES
+            firm = bool(before) and (
+                before[-1] in ("a", "ad", "comune", "paese", "citta", "frazione")
+                or (
+                    len(before) >= 2
+                    and before[-2] in _LIVING_VERBS | {"sono", "siamo", "e"}
+                    and before[-1] in _PLACE_PREPOSITIONS
+                )
+            )
+            origin = any(word in _ORIGIN_WORDS for word in before[-3:]) or before[-2:] in (["sono", "di"], ["e", "di"])
+            context_after = (
+                (
+                    len(after) >= 1
+                    and after[0] in _PROVINCES
+                    and (i + length + 1 in starts or i + length + 1 == len(tokens))
+                )
+                or " ".join(after[:2]) in _AFTER_CUES
+                or " ".join(after[:1]) in _AFTER_CUES
+            )
             lives = any(word in _LIVING_VERBS for word in before)
-            longer = kind != "comune" and re.search(r"(?i:\b" + r"\W+".join(map(re.escape, key.split())) +
-                                                    r")\s+[A-Z][a-z]{2,}", raw)  # "Prato Nevoso": another place
+            longer = kind != "comune" and re.search(
+                r"(?i:\b" + r"\W+".join(map(re.escape, key.split())) + r")\s+[A-Z][a-z]{2,}", raw
+            )  # "Prato Nevoso": another place
             if street or province or longer or (key in self.common and not (firm or context_after or whole_first)):
                 i += 1
                 continue
-            score = {"comune": 4, "locality": 2, "outside": 1}[kind] * 10 + (5 if lives else 0) + \
-                (2 if cue or whole_first or context_after else 0) - (30 if origin and not lives else 0)
+            score = (
+                {"comune": 4, "locality": 2, "outside": 1}[kind] * 10
+                + (5 if lives else 0)
+                + (2 if cue or whole_first or context_after else 0)
+                - (30 if origin and not lives else 0)
+            )
             candidates.append((score, i, key, kind))
             i += length
         if not candidates:
@@ -333,10 +503,13 @@ class ComuneIndex:
         if 1 <= len(first_segment) <= 3:
             tries.append(" ".join(first_segment))
         for i, word in enumerate(tokens):
-            if word in _LIVING_VERBS - {"scrivo", "lavoro", "trovo", "trova"} and i + 1 < len(tokens) \
-                    and tokens[i + 1] in ("a", "ad", "di", "da", "in"):
-                tries.append(" ".join(tokens[i + 2:i + 4]))
-                tries.append(" ".join(tokens[i + 2:i + 3]))
+            if (
+                word in _LIVING_VERBS - {"scrivo", "lavoro", "trovo", "trova"}
+                and i + 1 < len(tokens)
+                and tokens[i + 1] in ("a", "ad", "di", "da", "in")
+            ):
+                tries.append(" ".join(tokens[i + 2 : i + 4]))
+                tries.append(" ".join(tokens[i + 2 : i + 3]))
         for attempt in tries:
             if len(attempt) >= MIN_FUZZY_LENGTH and attempt not in self.common:
                 found = self.resolve(attempt)
@@ -348,8 +521,14 @@ class ComuneIndex:
         """A locality of the GeoNames list: which comune it belongs to is not in our sources, so the
         nearest comune by coordinates is given for distances, and the answer must say so (via=locality)."""
         place = self.localities[key]
-        nearest = min(self.coords.items(), key=lambda item: (item[1][0] - place["lat"]) ** 2 +
-                      ((item[1][1] - place["lon"]) * 0.7) ** 2)[0] if self.coords else None
+        nearest = (
+            min(
+                self.coords.items(),
+                key=lambda item: (item[1][0] - place["lat"]) ** 2 + ((item[1][1] - place["lon"]) * 0.7) ** 2,
+            )[0]
+            if self.coords
+            else None
+        )
         if nearest is None:
             return Resolution(UNKNOWN, place["nome"], via="locality", locality=place)
         return Resolution(FOUND, place["nome"], comune=self.by_istat[nearest], via="locality", locality=place)
@@ -358,24 +537,73 @@ class ComuneIndex:
 _SEGMENTS = re.compile(r"[.,;:!?()\[\]\n]+|\s-\s")
 _PLACE_PREPOSITIONS = {"a", "ad", "di", "da", "in", "presso", "verso", "nel", "qui", "zona", "vicino", "dintorni"}
 _CUE_WORDS = {"comune", "paese", "citta", "paesino", "frazione", "localita", "abito", "vivo", "sto"}
-_LIVING_VERBS = {"abito", "abita", "abitiamo", "abitano", "abitava", "abitavo", "vivo", "vive", "viviamo", "vivono",
-                 "viveva", "sto", "sta", "stiamo", "stanno", "risiedo", "resido", "risiede", "residente", "residenti",
-                 "trovo", "trova", "lavoro", "scrivo"}
+_LIVING_VERBS = {
+    "abito",
+    "abita",
+    "abitiamo",
+    "abitano",
+    "abitava",
+    "abitavo",
+    "vivo",
+    "vive",
+    "viviamo",
+    "vivono",
+    "viveva",
+    "sto",
+    "sta",
+    "stiamo",
+    "stanno",
+    "risiedo",
+    "resido",
+    "risiede",
+    "residente",
+    "residenti",
+    "trovo",
+    "trova",
+    "lavoro",
+    "scrivo",
+}
 _ORIGIN_WORDS = {"nato", "nata", "nati", "nate", "originario", "originaria", "origini", "cresciuto", "cresciuta"}
 _STREET_WORDS = {"via", "corso", "piazza", "viale", "strada", "vicolo", "largo", "piazzale", "lungo", "c so", "p za"}
-_AFTER_CUES = {"provincia", "in provincia", "prov", "in val", "in valle", "sul lago", "in sicilia", "in piemonte",
-               "in liguria", "in lombardia", "quella", "quello", "paese", "paesino", "comune", "frazione", "li abitiamo",
-               "li abito", "ci abito", "ci vivo", "te l", "gia detto", "l ho", "te lo"}
+_AFTER_CUES = {
+    "provincia",
+    "in provincia",
+    "prov",
+    "in val",
+    "in valle",
+    "sul lago",
+    "in sicilia",
+    "in piemonte",
+    "in liguria",
+    "in lombardia",
+    "quella",
+    "quello",
+    "paese",
+    "paesino",
+    "comune",
+    "frazione",
+    "li abitiamo",
+    "li abito",
+    "ci abito",
+    "ci vivo",
+    "te l",
+    "gia detto",
+    "l ho",
+    "te lo",
+}
 
 
 @lru_cache(maxsize=None)
 def index(url: Optional[str] = None) -> ComuneIndex:
     with db.session_scope(url) as session:
         comuni = session.execute(select(m.Comune.istat, m.Comune.nome, m.Comune.provincia, m.Comune.caps)).all()
-        italia = session.execute(select(m.ComuneItalia.istat, m.ComuneItalia.nome, m.ComuneItalia.provincia,
-                                        m.ComuneItalia.regione)).all()
-        coords = {istat: (lat, lon) for istat, lat, lon in
-                  session.execute(select(m.Comune.istat, m.Comune.lat, m.Comune.lon)).all()}
+        italia = session.execute(
+            select(m.ComuneItalia.istat, m.ComuneItalia.nome, m.ComuneItalia.provincia, m.ComuneItalia.regione)
+        ).all()
+        coords = {
+            istat: (lat, lon)
+            for istat, lat, lon in session.execute(select(m.Comune.istat, m.Comune.lat, m.Comune.lon)).all()
+        }
     if not comuni:
         raise RuntimeError("the directory is empty: run `python -m assistant.directory load`")
     with open(LOCALITIES_FILE, encoding="utf-8", newline="") as handle:

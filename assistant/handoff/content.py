@@ -1,5 +1,7 @@
 """Handoff texts (content/handoff.yml) filled with the service's settings."""
-from assistant import content as files, settings
+
+from assistant import content as files
+from assistant import settings
 
 
 def _texts():

@@ -13,6 +13,7 @@
   closing, audit entries after SV_AUDIT_RETENTION_DAYS, console sessions at expiry, login failures
   after 24 hours. SQLite deletes with secure_delete on, so deleted rows do not stay in free pages.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -25,7 +26,8 @@ from sqlalchemy.engine import Engine
 
 from assistant import db, intents, settings
 from assistant.events import intent_name, last_user
-from assistant.handoff import content, models as hm, service
+from assistant.handoff import content, service
+from assistant.handoff import models as hm
 
 logger = logging.getLogger(__name__)
 EXIT_INTENT = intents.EXIT_CHAT
@@ -42,8 +44,10 @@ def _inner(store: Any) -> Any:
 
 def _last_user_intent(store: Any, sender_id: str) -> Optional[str]:
     with store.engine.connect() as conn:
-        row = conn.execute(text("SELECT intent_name FROM events WHERE sender_id = :s AND type_name = 'user' "
-                                "ORDER BY id DESC LIMIT 1"), {"s": sender_id}).first()
+        row = conn.execute(
+            text("SELECT intent_name FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id DESC LIMIT 1"),
+            {"s": sender_id},
+        ).first()
     return row[0] if row else None
 
 
@@ -52,8 +56,10 @@ async def asked_to_erase(store: Any, message: Any) -> bool:
     if (message.text or "").strip().startswith("/" + EXIT_INTENT):
         return True
     if hasattr(store, "engine") and hasattr(store, "SQLEvent"):  # Rasa's SQL tracker store: one small query
-        return await asyncio.get_running_loop().run_in_executor(
-            None, _last_user_intent, store, message.sender_id) == EXIT_INTENT
+        return (
+            await asyncio.get_running_loop().run_in_executor(None, _last_user_intent, store, message.sender_id)
+            == EXIT_INTENT
+        )
     tracker = await store.retrieve(message.sender_id)
     last = last_user(tracker.events if tracker else [])
     return last is not None and intent_name(last) == EXIT_INTENT
@@ -69,15 +75,20 @@ def erase_stored(store: Any, sender_id: str, url: Optional[str] = None) -> Dict:
     """Every stored event of the conversation and its handoff records (call holding the lock)."""
     events = erase_events(_inner(store).engine, sender_id)
     result = {"events": events, **service.erase_handoffs(sender_id, url=url)}
-    service.audit("persona", "cancella_conversazione", "conversazione", url=url, conversation_id=sender_id,
-                  reason=f"{events} eventi, richieste {result['handoffs'] or 'nessuna'}")
+    service.audit(
+        "persona",
+        "cancella_conversazione",
+        "conversazione",
+        url=url,
+        conversation_id=sender_id,
+        reason=f"{events} eventi, richieste {result['handoffs'] or 'nessuna'}",
+    )
     return result
 
 
 async def erase_conversation(agent: Any, sender_id: str, url: Optional[str] = None) -> Dict:
     async with agent.lock_store.lock(sender_id, lock_lifetime=LOCK_LIFETIME):
-        return await asyncio.get_running_loop().run_in_executor(None, erase_stored, agent.tracker_store,
-                                                                sender_id, url)
+        return await asyncio.get_running_loop().run_in_executor(None, erase_stored, agent.tracker_store, sender_id, url)
 
 
 async def after_turn(agent: Any, message: Any) -> bool:
@@ -104,19 +115,28 @@ def _purge_sender(engine: Engine, sender_id: str, cutoff: float) -> int:
     """Delete the sender's sessions whose last event is older than `cutoff`; returns events deleted."""
     with engine.begin() as conn:
         service.secure_delete(conn)
-        rows = conn.execute(text("SELECT timestamp, type_name, action_name FROM events WHERE sender_id = :s "
-                                 "ORDER BY id"), {"s": sender_id}).all()
+        rows = conn.execute(
+            text("SELECT timestamp, type_name, action_name FROM events WHERE sender_id = :s ORDER BY id"),
+            {"s": sender_id},
+        ).all()
         if not rows:
             return 0
         stamps = [r[0] or 0.0 for r in rows]
         if max(stamps) < cutoff:  # the whole conversation is old
-            return conn.execute(text("DELETE FROM events WHERE sender_id = :s AND "
-                                     "(SELECT MAX(timestamp) FROM events WHERE sender_id = :s) < :c"),
-                                {"s": sender_id, "c": cutoff}).rowcount
+            return conn.execute(
+                text(
+                    "DELETE FROM events WHERE sender_id = :s AND "
+                    "(SELECT MAX(timestamp) FROM events WHERE sender_id = :s) < :c"
+                ),
+                {"s": sender_id, "c": cutoff},
+            ).rowcount
         # Sessions as Rasa delimits them (a session_started event, with the action_session_start just
         # before it); every session but the current one goes when its last event is older than the cut-off.
-        starts = [stamps[i - 1] if i and rows[i - 1][2] == "action_session_start" else stamps[i]
-                  for i, r in enumerate(rows) if r[1] == "session_started"]
+        starts = [
+            stamps[i - 1] if i and rows[i - 1][2] == "action_session_start" else stamps[i]
+            for i, r in enumerate(rows)
+            if r[1] == "session_started"
+        ]
         edges = [float("-inf")] + starts
         delete_before = None
         for low, high in zip(edges, edges[1:]):  # oldest first
@@ -126,8 +146,9 @@ def _purge_sender(engine: Engine, sender_id: str, cutoff: float) -> int:
             delete_before = high
         if delete_before is None:
             return 0
-        return conn.execute(text("DELETE FROM events WHERE sender_id = :s AND timestamp < :b"),
-                            {"s": sender_id, "b": delete_before}).rowcount
+        return conn.execute(
+            text("DELETE FROM events WHERE sender_id = :s AND timestamp < :b"), {"s": sender_id, "b": delete_before}
+        ).rowcount
 
 
 async def purge_tracker(tracker_url: str, days: int, locks: Any) -> Dict[str, int]:
@@ -138,8 +159,10 @@ async def purge_tracker(tracker_url: str, days: int, locks: Any) -> Dict[str, in
         with engine.connect() as conn:
             if not engine.dialect.has_table(conn, "events"):
                 return deleted
-            senders = [r[0] for r in conn.execute(text("SELECT DISTINCT sender_id FROM events WHERE timestamp < :c"),
-                                                  {"c": cutoff})]
+            senders = [
+                r[0]
+                for r in conn.execute(text("SELECT DISTINCT sender_id FROM events WHERE timestamp < :c"), {"c": cutoff})
+            ]
         loop = asyncio.get_running_loop()
         for sender in senders:
             async with locks.lock(sender, lock_lifetime=LOCK_LIFETIME, wait_time_in_seconds=0.2):
@@ -161,23 +184,40 @@ def purge_console(days: int, audit_days: int, url: Optional[str] = None) -> Dict
     deleted = {}
     with db.session_scope(url) as session:
         service.secure_delete(session.connection())
-        old = session.execute(select(hm.Handoff).where(hm.Handoff.status == hm.CLOSED, hm.Handoff.closed.isnot(None),
-                                                       hm.Handoff.closed < moment - dt.timedelta(days=days))).scalars().all()
+        old = (
+            session.execute(
+                select(hm.Handoff).where(
+                    hm.Handoff.status == hm.CLOSED,
+                    hm.Handoff.closed.isnot(None),
+                    hm.Handoff.closed < moment - dt.timedelta(days=days),
+                )
+            )
+            .scalars()
+            .all()
+        )
         for record in old:
             session.delete(record)  # notes go with it (cascade)
         deleted["handoffs"] = len(old)
-        deleted["audit"] = session.execute(delete(hm.AuditEntry).where(
-            hm.AuditEntry.at < moment - dt.timedelta(days=audit_days))).rowcount
-        deleted["console_sessions"] = session.execute(delete(hm.ConsoleSession).where(or_(
-            hm.ConsoleSession.last_seen < moment - SESSION_IDLE,
-            hm.ConsoleSession.created < moment - SESSION_MAX))).rowcount
-        deleted["login_failures"] = session.execute(delete(hm.LoginFailure).where(
-            hm.LoginFailure.at < moment - FAILURE_RETENTION)).rowcount
+        deleted["audit"] = session.execute(
+            delete(hm.AuditEntry).where(hm.AuditEntry.at < moment - dt.timedelta(days=audit_days))
+        ).rowcount
+        deleted["console_sessions"] = session.execute(
+            delete(hm.ConsoleSession).where(
+                or_(
+                    hm.ConsoleSession.last_seen < moment - SESSION_IDLE,
+                    hm.ConsoleSession.created < moment - SESSION_MAX,
+                )
+            )
+        ).rowcount
+        deleted["login_failures"] = session.execute(
+            delete(hm.LoginFailure).where(hm.LoginFailure.at < moment - FAILURE_RETENTION)
+        ).rowcount
     return deleted
 
 
-def purge(locks: Any, days: Optional[int] = None, tracker_url: Optional[str] = None,
-          url: Optional[str] = None) -> Dict[str, int]:
+def purge(
+    locks: Any, days: Optional[int] = None, tracker_url: Optional[str] = None, url: Optional[str] = None
+) -> Dict[str, int]:
     """`locks`: Rasa's lock store (rasa_addons.retention.lock_store), so a turn and the purge never overlap."""
     s = settings.load()
     days = s.retention_days if days is None else days

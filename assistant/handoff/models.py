@@ -1,5 +1,6 @@
 """SQLAlchemy models of handoffs, operators, console sessions and the audit log (same database as
 the directory: SV_DATABASE_URL)."""
+
 from __future__ import annotations
 
 import datetime as dt

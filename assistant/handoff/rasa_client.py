@@ -2,6 +2,7 @@
 the assistant after a handoff, and an operator's message to the person through their channel.
 
 Rasa's HTTP API needs its token (SV_API_TOKEN), passed as the `token` query parameter."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,9 @@ class RasaApi:
                 return json.loads(await resp.read() or b"null")
 
     async def tracker(self, conversation_id: str) -> Dict:
-        return await self._call("GET", f"/conversations/{path_id(conversation_id)}/tracker",
-                                query={"include_events": "ALL"})
+        return await self._call(
+            "GET", f"/conversations/{path_id(conversation_id)}/tracker", query={"include_events": "ALL"}
+        )
 
     async def append_events(self, conversation_id: str, events: List[Dict]) -> None:
         await self._call("POST", f"/conversations/{path_id(conversation_id)}/tracker/events", events)
@@ -47,5 +49,9 @@ class RasaApi:
     async def send(self, conversation_id: str, channel: str, message: str) -> None:
         """An operator's message, sent through the person's channel and kept in the transcript."""
         await self.append_events(conversation_id, [{"event": "slot", "name": "operator_message", "value": message}])
-        await self._call("POST", f"/conversations/{path_id(conversation_id)}/execute",
-                         {"name": "action_operator_message"}, query={"output_channel": channel})
+        await self._call(
+            "POST",
+            f"/conversations/{path_id(conversation_id)}/execute",
+            {"name": "action_operator_message"},
+            query={"output_channel": channel},
+        )

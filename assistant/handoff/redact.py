@@ -13,16 +13,24 @@ What is hidden, as people write it in Italian chats:
   after a relation ("il mio ex, Luca Verdi").
 Redaction is a safety net for the default view, not a guarantee: the reveal is audited.
 """
+
 from __future__ import annotations
 
 import re
 
-PLACEHOLDERS = {"phone": "[telefono]", "email": "[email]", "cf": "[codice fiscale]", "address": "[indirizzo]",
-                "iban": "[iban]", "name": "[nome]"}
+PLACEHOLDERS = {
+    "phone": "[telefono]",
+    "email": "[email]",
+    "cf": "[codice fiscale]",
+    "address": "[indirizzo]",
+    "iban": "[iban]",
+    "name": "[nome]",
+}
 
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-_EMAIL_WORDS = re.compile(r"\b[\w.+-]+\s*(?:chiocciola|\(at\)|\[at\])\s*[\w-]+\s*(?:punto|\.)\s*[a-z]{2,6}\b",
-                          re.IGNORECASE)
+_EMAIL_WORDS = re.compile(
+    r"\b[\w.+-]+\s*(?:chiocciola|\(at\)|\[at\])\s*[\w-]+\s*(?:punto|\.)\s*[a-z]{2,6}\b", re.IGNORECASE
+)
 # IBAN: country, check digits, 11-30 alphanumerics, spaces allowed every few characters.
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b", re.IGNORECASE)
 # Codice fiscale; digits may be replaced by LMNPQRSTUV (omocodia).
@@ -31,68 +39,206 @@ _CF = re.compile(rf"\b[A-Z]{{6}}{_OMO}{{2}}[A-EHLMPR-T]{_OMO}{{2}}[A-Z]{_OMO}{{3
 _PHONE = re.compile(r"(?<![\w/])(?:\+|00)?\d(?:[\s./-]?\d){5,14}(?![\w/])")
 _TOLL_FREE = re.compile(r"^(?:\+39|0039)?\s*80[03]")
 
-_NUM = (r"(?:zero|uno|una|un|due|tre|tré|quattro|cinque|sei|sette|otto|nove|dieci|undici|dodici|tredici|"
-        r"quattordici|quindici|sedici|diciassette|diciotto|diciannove|venti|vent|trenta|trent|quaranta|"
-        r"quarant|cinquanta|cinquant|sessanta|sessant|settanta|settant|ottanta|ottant|novanta|novant|"
-        r"cento|duecento|trecento|quattrocento|cinquecento|seicento|settecento|ottocento|novecento)")
+_NUM = (
+    r"(?:zero|uno|una|un|due|tre|tré|quattro|cinque|sei|sette|otto|nove|dieci|undici|dodici|tredici|"
+    r"quattordici|quindici|sedici|diciassette|diciotto|diciannove|venti|vent|trenta|trent|quaranta|"
+    r"quarant|cinquanta|cinquant|sessanta|sessant|settanta|settant|ottanta|ottant|novanta|novant|"
+    r"cento|duecento|trecento|quattrocento|cinquecento|seicento|settecento|ottocento|novecento)"
+)
 _NUM_WORD = rf"(?:{_NUM})+|\d{{1,4}}"
-_PHONE_WORDS = re.compile(rf"(?<![\w])(?:\+\s?39\s)?(?:{_NUM_WORD})(?:[\s,.\-]+(?:{_NUM_WORD})){{4,}}(?![\w])",
-                          re.IGNORECASE)
+_PHONE_WORDS = re.compile(
+    rf"(?<![\w])(?:\+\s?39\s)?(?:{_NUM_WORD})(?:[\s,.\-]+(?:{_NUM_WORD})){{4,}}(?![\w])", re.IGNORECASE
+)
 
 # Addresses.
 _STREET_ABBR = r"(?:v\.le|c\.so|c\.sa|p\.za|p\.zza|p\.le|pza|loc\.|fraz\.|str\.|reg\.|b\.ta|v\.lo)"
-_STREET_FULL = r"(?:viale|corso|piazza|piazzale|piazzetta|largo|vicolo|strada|borgata|borgo|località|localita|" \
-               r"frazione|cascina|regione|contrada|via)"
+_STREET_FULL = (
+    r"(?:viale|corso|piazza|piazzale|piazzetta|largo|vicolo|strada|borgata|borgo|località|localita|"
+    r"frazione|cascina|regione|contrada|via)"
+)
 _CONNECT = r"(?:di|del|della|dello|dei|degli|delle|d'|d’|de|san|santa|sant'|sant’|s\.|dell'|dell’)"
 _MONTHS = r"(?:gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre)"
 _CAP_WORD = r"(?:[A-ZÀ-Ý][\wÀ-ÿ'’.-]*|[IVXL]+)"
 _LOW_WORD = r"[a-zà-ÿ][\wà-ÿ'’-]*"
-_HOUSE_NUMBER = r"(?:,?\s*(?:n\.?|n°|nr\.?|numero|civico)?\s*\d{1,4}(?:[A-Za-z]|\s?bis)?(?:\s?/\s?\d*[A-Za-z]?)?(?![\w]))"
+_HOUSE_NUMBER = (
+    r"(?:,?\s*(?:n\.?|n°|nr\.?|numero|civico)?\s*\d{1,4}(?:[A-Za-z]|\s?bis)?(?:\s?/\s?\d*[A-Za-z]?)?(?![\w]))"
+)
 # Words that end a lower-case street name ("abito in via roma vicino alla stazione").
-_STOP = {"a", "al", "alla", "alle", "allo", "ai", "in", "e", "ed", "che", "con", "dove", "vicino", "davanti",
-         "dietro", "angolo", "ma", "perché", "perche", "poi", "da", "dal", "dalla", "mi", "ti", "si", "ci", "lo",
-         "la", "le", "il", "un", "una", "uno", "per", "non", "sono", "è", "ho", "ha", "era", "ieri", "oggi",
-         "stasera", "domani", "subito", "qui", "lì", "li", "là", "sotto", "sopra", "tra", "fra", "nel", "nella",
-         "o", "oppure", "anche", "sempre", "mai", "casa", "presso", "zona", "quartiere"}
+_STOP = {
+    "a",
+    "al",
+    "alla",
+    "alle",
+    "allo",
+    "ai",
+    "in",
+    "e",
+    "ed",
+    "che",
+    "con",
+    "dove",
+    "vicino",
+    "davanti",
+    "dietro",
+    "angolo",
+    "ma",
+    "perché",
+    "perche",
+    "poi",
+    "da",
+    "dal",
+    "dalla",
+    "mi",
+    "ti",
+    "si",
+    "ci",
+    "lo",
+    "la",
+    "le",
+    "il",
+    "un",
+    "una",
+    "uno",
+    "per",
+    "non",
+    "sono",
+    "è",
+    "ho",
+    "ha",
+    "era",
+    "ieri",
+    "oggi",
+    "stasera",
+    "domani",
+    "subito",
+    "qui",
+    "lì",
+    "li",
+    "là",
+    "sotto",
+    "sopra",
+    "tra",
+    "fra",
+    "nel",
+    "nella",
+    "o",
+    "oppure",
+    "anche",
+    "sempre",
+    "mai",
+    "casa",
+    "presso",
+    "zona",
+    "quartiere",
+}
 # Articles start street names too ("via La Marmora 5", "via le Chiuse 3"): they do not stop a numbered one.
 _STOP_NUMBERED = _STOP - {"la", "le", "il", "lo"}
 _NAME_WORDS = rf"{_CAP_WORD}(?:\s+(?:{_CONNECT}\s*)?{_CAP_WORD}){{0,4}}"
 _PREFIX = rf"(?i:{_STREET_ABBR}|\b{_STREET_FULL}\b)"
 # A street with a capitalised name ("Via Roma", "p.za Castello 3", "via XX Settembre").
 _ADDRESS_CAP = re.compile(
-    rf"{_PREFIX}\s*(?:(?i:{_CONNECT})\s*)?(?:\d{{1,2}}\s+(?i:{_MONTHS})|{_NAME_WORDS})(?:{_HOUSE_NUMBER})?")
+    rf"{_PREFIX}\s*(?:(?i:{_CONNECT})\s*)?(?:\d{{1,2}}\s+(?i:{_MONTHS})|{_NAME_WORDS})(?:{_HOUSE_NUMBER})?"
+)
 # Any street with a house number ("via roma 12", "fraz. san rocco 3").
 _ADDRESS_NUMBERED = re.compile(
-    rf"{_PREFIX}\s*(?:{_CONNECT}\s*)?(?:{_LOW_WORD}\s+){{0,3}}?{_LOW_WORD}{_HOUSE_NUMBER}", re.IGNORECASE)
+    rf"{_PREFIX}\s*(?:{_CONNECT}\s*)?(?:{_LOW_WORD}\s+){{0,3}}?{_LOW_WORD}{_HOUSE_NUMBER}", re.IGNORECASE
+)
 # A lower-case street name without a number: only after "in"/"a" or with an unambiguous prefix.
 _ADDRESS_LOW = re.compile(rf"{_PREFIX}\s*(?P<words>(?:{_LOW_WORD}\s*){{1,4}})", re.IGNORECASE)
-_UNAMBIGUOUS = re.compile(rf"^(?:{_STREET_ABBR}|viale|piazzale|vicolo|borgata|località|localita|frazione|cascina)",
-                          re.IGNORECASE)
+_UNAMBIGUOUS = re.compile(
+    rf"^(?:{_STREET_ABBR}|viale|piazzale|vicolo|borgata|località|localita|frazione|cascina)", re.IGNORECASE
+)
 _BEFORE_STREET = re.compile(r"(?:\b(?:in|a|abito|vivo|sto|stò|residente|domiciliata|domiciliato)\s+)$", re.IGNORECASE)
-_NOT_A_PLACE = re.compile(r"^(?:regione\s+piemonte|regione\s+lombardia|via\s+(?:e-?mail|mail|whatsapp|telegram|"
-                          r"sms|chat|internet|web|social|telefono|messaggio|messaggi|posta|skype|instagram|"
-                          r"facebook)|corso\s+(?:di|del|della)\s)", re.IGNORECASE)
+_NOT_A_PLACE = re.compile(
+    r"^(?:regione\s+piemonte|regione\s+lombardia|via\s+(?:e-?mail|mail|whatsapp|telegram|"
+    r"sms|chat|internet|web|social|telefono|messaggio|messaggi|posta|skype|instagram|"
+    r"facebook)|corso\s+(?:di|del|della)\s)",
+    re.IGNORECASE,
+)
 
 # Names.
 _NAME_AFTER = re.compile(
     r"\b(?i:mi\s+chiamo|il\s+mio\s+nome\s+è|il\s+mio\s+nome\s+e'|mi\s+presento[,:]?\s+sono|io\s+sono|sono|"
-    r"firmato|sottoscritta|sottoscritto)\s+(?P<name>[A-ZÀ-Ý][a-zà-ÿ'’]+(?:\s+[A-ZÀ-Ý][a-zà-ÿ'’]+){0,2})")
+    r"firmato|sottoscritta|sottoscritto)\s+(?P<name>[A-ZÀ-Ý][a-zà-ÿ'’]+(?:\s+[A-ZÀ-Ý][a-zà-ÿ'’]+){0,2})"
+)
 _NAME_LOWER = re.compile(
     r"\b(?:mi\s+chiamo|il\s+mio\s+nome\s+è|il\s+mio\s+nome\s+e')\s+(?P<name>[a-zà-ÿ'’]+(?:\s+[a-zà-ÿ'’]+)?)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _RELATION = re.compile(
     r"\b(?i:mio|mia|il\s+mio|la\s+mia|suo|sua|il|la|lo|l')\s*"
     r"(?i:marito|moglie|ex|compagno|compagna|fidanzato|fidanzata|convivente|padre|madre|papà|mamma|figlio|figlia|"
     r"fratello|sorella|suocero|suocera|cognato|cognata|zio|zia|capo|collega|datore\s+di\s+lavoro|vicino|"
     r"vicina|amico|amica|insegnante|professore|allenatore),?\s+(?i:si\s+chiama\s+)?"
-    r"(?P<name>[A-ZÀ-Ý][a-zà-ÿ'’]+(?:\s+[A-ZÀ-Ý][a-zà-ÿ'’]+)?)")
+    r"(?P<name>[A-ZÀ-Ý][a-zà-ÿ'’]+(?:\s+[A-ZÀ-Ý][a-zà-ÿ'’]+)?)"
+)
 # Capitalised words after "sono" that are not names.
-_NOT_NAMES = {"Io", "Non", "Stata", "Stato", "Qui", "Una", "Un", "La", "Il", "Lo", "Le", "Gli", "Ancora", "Sola",
-              "Solo", "Sicura", "Sicuro", "In", "A", "Di", "Da", "Per", "Con", "Molto", "Tanto", "Piemonte",
-              "Torino", "Italiana", "Italiano", "Straniera", "Straniero", "Incinta", "Disabile", "Minorenne",
-              "Maggiorenne", "Anziana", "Anziano", "Uscita", "Uscito", "Arrivata", "Arrivato", "Spaventata",
-              "Spaventato", "Preoccupata", "Preoccupato", "Stanca", "Stanco", "Vittima", "Tornata", "Tornato",
-              "Mi", "Ti", "Si", "Ci", "Ha", "Ho", "E", "È", "Ma", "Che", "Mio", "Mia", "Ieri", "Oggi"}
+_NOT_NAMES = {
+    "Io",
+    "Non",
+    "Stata",
+    "Stato",
+    "Qui",
+    "Una",
+    "Un",
+    "La",
+    "Il",
+    "Lo",
+    "Le",
+    "Gli",
+    "Ancora",
+    "Sola",
+    "Solo",
+    "Sicura",
+    "Sicuro",
+    "In",
+    "A",
+    "Di",
+    "Da",
+    "Per",
+    "Con",
+    "Molto",
+    "Tanto",
+    "Piemonte",
+    "Torino",
+    "Italiana",
+    "Italiano",
+    "Straniera",
+    "Straniero",
+    "Incinta",
+    "Disabile",
+    "Minorenne",
+    "Maggiorenne",
+    "Anziana",
+    "Anziano",
+    "Uscita",
+    "Uscito",
+    "Arrivata",
+    "Arrivato",
+    "Spaventata",
+    "Spaventato",
+    "Preoccupata",
+    "Preoccupato",
+    "Stanca",
+    "Stanco",
+    "Vittima",
+    "Tornata",
+    "Tornato",
+    "Mi",
+    "Ti",
+    "Si",
+    "Ci",
+    "Ha",
+    "Ho",
+    "E",
+    "È",
+    "Ma",
+    "Che",
+    "Mio",
+    "Mia",
+    "Ieri",
+    "Oggi",
+}
 _STOP_NAME_LOWER = _STOP | {"così", "cosi", "anonima", "anonimo", "nessuno", "niente", "ancora", "non", "meglio"}
 
 
@@ -112,7 +258,7 @@ def _phone_words(match: re.Match) -> str:
 
 def _address_low(match: re.Match) -> str:
     full = match.group(0)
-    if not (_UNAMBIGUOUS.match(full) or _BEFORE_STREET.search(match.string[:match.start()])):
+    if not (_UNAMBIGUOUS.match(full) or _BEFORE_STREET.search(match.string[: match.start()])):
         return full
     words = match.group("words").split()
     kept = []
@@ -144,7 +290,7 @@ def _name(match: re.Match) -> str:
             break
         kept.append(word)
     start = match.start("name") - match.start(0)
-    tail = name[len(" ".join(kept)):]
+    tail = name[len(" ".join(kept)) :]
     return match.group(0)[:start] + PLACEHOLDERS["name"] + tail
 
 
@@ -156,7 +302,7 @@ def _name_lower(match: re.Match) -> str:
     if not kept or kept[0].lower() in _STOP_NAME_LOWER:
         return match.group(0)
     start = match.start("name") - match.start(0)
-    return match.group(0)[:start] + PLACEHOLDERS["name"] + match.group("name")[len(" ".join(kept)):]
+    return match.group(0)[:start] + PLACEHOLDERS["name"] + match.group("name")[len(" ".join(kept)) :]
 
 
 def redact(text: str) -> str:

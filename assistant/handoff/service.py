@@ -1,4 +1,5 @@
 """Handoff records, transcripts and retention: the functions the actions, the console and the CLI call."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,17 +20,24 @@ from assistant.settings import VAR_DIR
 PUSH_CHANNELS = {"socketio", "telegram", "twilio"}
 
 
-def create(conversation_id: str, channel: str, summary: Optional[str], contact: Optional[str],
-           url: Optional[str] = None) -> int:
+def create(
+    conversation_id: str, channel: str, summary: Optional[str], contact: Optional[str], url: Optional[str] = None
+) -> int:
     ensure_schema(url)
     with db.session_scope(url) as session:
-        open_one = session.execute(select(hm.Handoff).where(hm.Handoff.conversation_id == conversation_id,
-                                                            hm.Handoff.status != hm.CLOSED)).scalars().first()
+        open_one = (
+            session.execute(
+                select(hm.Handoff).where(hm.Handoff.conversation_id == conversation_id, hm.Handoff.status != hm.CLOSED)
+            )
+            .scalars()
+            .first()
+        )
         if open_one:  # asking twice does not queue the person twice
             open_one.summary, open_one.contact = summary or open_one.summary, contact or open_one.contact
             return open_one.id
-        record = hm.Handoff(conversation_id=conversation_id, channel=channel or "rest", summary=summary,
-                            contact=contact, status=hm.OPEN)
+        record = hm.Handoff(
+            conversation_id=conversation_id, channel=channel or "rest", summary=summary, contact=contact, status=hm.OPEN
+        )
         session.add(record)
         session.flush()
         return record.id
@@ -37,8 +45,12 @@ def create(conversation_id: str, channel: str, summary: Optional[str], contact: 
 
 def summary_of(slots: Dict) -> str:
     """A short triage summary from the slots (shared only with the person's consent)."""
-    labels = [("cosa_successo", "Cosa è successo"), ("chi_vittima", "Chi è la vittima"), ("comune", "Comune"),
-              ("pericolo", "In pericolo")]
+    labels = [
+        ("cosa_successo", "Cosa è successo"),
+        ("chi_vittima", "Chi è la vittima"),
+        ("comune", "Comune"),
+        ("pericolo", "In pericolo"),
+    ]
     parts = [f"{label}: {str(slots.get(key)).replace('_', ' ')}" for key, label in labels if slots.get(key)]
     return "; ".join(parts) or "Nessuna informazione raccolta dal triage."
 
@@ -57,6 +69,7 @@ def local_time(value, fmt: str = "%d/%m/%Y %H:%M") -> str:
         value = dt.datetime.fromtimestamp(value, dt.timezone.utc).replace(tzinfo=None)
     try:
         from zoneinfo import ZoneInfo
+
         return value.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(CONSOLE_TIMEZONE)).strftime(fmt)
     except Exception:  # no time-zone data on the system: say which time it is
         return value.strftime(fmt) + " UTC"
@@ -72,8 +85,13 @@ def transcript(tracker: Dict, reveal: bool = False) -> List[Dict]:
         text_ = event["text"] if reveal else redact(event["text"])
         if kind == "user" and text_.startswith("/"):
             text_ = "[pulsante] " + text_
-        out.append({"who": "persona" if kind == "user" else "assistente",
-                    "at": local_time(event.get("timestamp", 0)), "text": text_})
+        out.append(
+            {
+                "who": "persona" if kind == "user" else "assistente",
+                "at": local_time(event.get("timestamp", 0)),
+                "text": text_,
+            }
+        )
     return out
 
 
@@ -99,11 +117,24 @@ def conversation_ref(conversation_id: str) -> str:
     return "conv:" + hmac.new(_audit_key(), conversation_id.encode(), hashlib.sha256).hexdigest()[:24]
 
 
-def audit(operator: str, action: str, target: str, reason: Optional[str] = None, url: Optional[str] = None,
-          conversation_id: Optional[str] = None) -> None:
+def audit(
+    operator: str,
+    action: str,
+    target: str,
+    reason: Optional[str] = None,
+    url: Optional[str] = None,
+    conversation_id: Optional[str] = None,
+) -> None:
     with db.session_scope(url) as session:
-        session.add(hm.AuditEntry(operator=operator, action=action, target=target, reason=reason,
-                                  conversation=conversation_ref(conversation_id) if conversation_id else None))
+        session.add(
+            hm.AuditEntry(
+                operator=operator,
+                action=action,
+                target=target,
+                reason=reason,
+                conversation=conversation_ref(conversation_id) if conversation_id else None,
+            )
+        )
 
 
 def secure_delete(conn) -> None:
@@ -119,11 +150,19 @@ def erase_handoffs(conversation_id: str, url: Optional[str] = None) -> Dict:
     ref = conversation_ref(conversation_id)
     with db.session_scope(url) as session:
         secure_delete(session.connection())
-        records = session.execute(select(hm.Handoff).where(hm.Handoff.conversation_id == conversation_id)).scalars().all()
+        records = (
+            session.execute(select(hm.Handoff).where(hm.Handoff.conversation_id == conversation_id)).scalars().all()
+        )
         ids = [r.id for r in records]
-        seen = any(r.assignee_id is not None or r.notes for r in records) or session.execute(
-            select(hm.AuditEntry.id).where(hm.AuditEntry.conversation == ref,
-                                           hm.AuditEntry.action.in_(SEEN_ACTIONS)).limit(1)).first() is not None
+        seen = (
+            any(r.assignee_id is not None or r.notes for r in records)
+            or session.execute(
+                select(hm.AuditEntry.id)
+                .where(hm.AuditEntry.conversation == ref, hm.AuditEntry.action.in_(SEEN_ACTIONS))
+                .limit(1)
+            ).first()
+            is not None
+        )
         for record in records:
             session.delete(record)
     return {"handoffs": ids, "seen": bool(ids) and seen}

@@ -2,6 +2,7 @@
 schema. Production runs `python -m assistant.migrations upgrade`; the embedded SQLite default and the
 tests get the same migrations through `ensure_schema` (tests/unit/test_migrations.py checks that the
 migrations and the models agree)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,6 +23,7 @@ _MIGRATED: Set[str] = set()
 
 def config(url: str) -> Config:
     from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -30,6 +32,7 @@ def config(url: str) -> Config:
 
 def upgrade(url: str) -> None:
     from alembic import command
+
     command.upgrade(config(url), "head")
 
 
@@ -40,6 +43,7 @@ def _columns(inspector, table: str) -> Set[str]:
 def _our_tables() -> Set[str]:
     import assistant.directory.models  # noqa: F401  (registers the tables on Base.metadata; imported
     import assistant.handoff.models  # noqa: F401   here, as the models' modules import this package)
+
     return set(db.Base.metadata.tables)
 
 
@@ -48,6 +52,7 @@ def _adopt(engine, cfg: Config) -> None:
     (embedded SQLite set-ups of older versions have no `alembic_version`) with the revision its tables
     match, so that `upgrade` brings it to the head like any other."""
     from alembic import command
+
     inspector = inspect(engine)
     if inspector.has_table("operators") and "active" not in _columns(inspector, "operators"):
         command.stamp(cfg, "0001")  # made by create_all at revision 0001: it has all of 0001's tables

@@ -1,5 +1,6 @@
 """python -m assistant.migrations upgrade [--db URL]   apply the migrations (default: SV_DATABASE_URL)
-   python -m assistant.migrations current [--db URL]   show the applied revision"""
+python -m assistant.migrations current [--db URL]   show the applied revision"""
+
 import argparse
 import sys
 

@@ -5,6 +5,7 @@ store is Redis, so every replica sees them; otherwise in a small table of our da
 (`webhook_seen`, created on first use, old rows purged as new ones come). When the store cannot be
 reached the update is handled anyway: losing a person's message is worse than answering twice.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -18,9 +19,12 @@ from assistant import settings
 
 logger = logging.getLogger(__name__)
 metadata = sa.MetaData()
-seen_table = sa.Table("webhook_seen", metadata,
-                      sa.Column("key", sa.String(200), primary_key=True),
-                      sa.Column("seen_at", sa.Float, nullable=False, index=True))
+seen_table = sa.Table(
+    "webhook_seen",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("seen_at", sa.Float, nullable=False, index=True),
+)
 
 
 class Dedup:
@@ -50,6 +54,7 @@ class Dedup:
     async def _redis_first(self, key: str) -> bool:
         if self._redis is None:
             import redis.asyncio as aioredis
+
             self._redis = aioredis.from_url(self.redis_url, socket_timeout=2, socket_connect_timeout=2)
         return bool(await self._redis.set(f"sv:webhook:{key}", b"1", nx=True, ex=self.ttl))
 

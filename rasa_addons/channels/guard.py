@@ -11,6 +11,7 @@ The text is the domain response `utter_technical_problem`, read from the running
 A database error reaches this guard: `rasa_fixes` removes Rasa's silent in-memory fallback, so the
 turn fails and the person gets the apology with 112/1522 instead of answers that ignore what they said.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,13 +25,16 @@ from assistant.handoff.lifecycle import after_turn
 logger = logging.getLogger(__name__)
 RESPONSE = "utter_technical_problem"
 DANGER_RESPONSES = {"emergency": "utter_emergency", "self_harm": "utter_self_harm"}
-LAST_RESORT = ("Scusa, ho un problema tecnico e non riesco a rispondere. Riprova tra qualche minuto. "
-               "Se sei in pericolo chiama subito il 112; per violenza e stalking il 1522.")
+LAST_RESORT = (
+    "Scusa, ho un problema tecnico e non riesco a rispondere. Riprova tra qualche minuto. "
+    "Se sei in pericolo chiama subito il 112; per violenza e stalking il 1522."
+)
 
 
 def _agent() -> Optional[Any]:
     try:
         from sanic import Sanic
+
         for name in ("rasa_server", "rasa_core_no_api"):
             try:
                 return Sanic.get_app(name).ctx.agent
@@ -55,8 +59,7 @@ async def _answered_or_paused(agent: Any, message: UserMessage) -> bool:
     if tracker.is_paused():  # an operator has the conversation: silence is expected, except for danger
         intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
         if intent in DANGER_RESPONSES:
-            await message.output_channel.send_text_message(message.sender_id,
-                                                           _text(agent, DANGER_RESPONSES[intent]))
+            await message.output_channel.send_text_message(message.sender_id, _text(agent, DANGER_RESPONSES[intent]))
         return True
     return any(events.kind(event) == "bot" for event in events.since_last_user(tracker.events))
 
@@ -82,4 +85,5 @@ def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable
         if agent is None and not failed:
             return
         await message.output_channel.send_text_message(message.sender_id, _text(agent))
+
     return handle

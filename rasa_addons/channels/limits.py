@@ -1,6 +1,7 @@
 """Abuse limits of the channels, in the process: a token bucket per client address (REST) and one
 per conversation (every channel). A refused message gets a short answer that still gives 112/1522;
 nginx adds its own per-address limit in front of the public paths (deploy/nginx.conf.template)."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -9,8 +10,10 @@ from typing import Dict, Iterable, Optional, Tuple
 
 from assistant import settings
 
-SLOW_DOWN = ("Stai inviando molti messaggi in poco tempo: aspetta un minuto e poi riscrivi. "
-             "Se sei in pericolo chiama subito il 112; per violenza e stalking il 1522.")
+SLOW_DOWN = (
+    "Stai inviando molti messaggi in poco tempo: aspetta un minuto e poi riscrivi. "
+    "Se sei in pericolo chiama subito il 112; per violenza e stalking il 1522."
+)
 MAX_KEYS = 50_000
 
 
@@ -45,8 +48,8 @@ def _networks(items: Iterable[str]):
     for item in items:
         try:
             nets.append(ipaddress.ip_network(item, strict=False))
-        except ValueError:
-            raise SystemExit(f"SV_TRUSTED_PROXIES: {item!r} is not an address or network")
+        except ValueError as err:
+            raise SystemExit(f"SV_TRUSTED_PROXIES: {item!r} is not an address or network") from err
     return nets
 
 

@@ -9,6 +9,7 @@ files) every call needs `Authorization: Bearer <token>`. Limits: requests per cl
 messages per conversation (rasa_addons/channels/limits.py), `metadata` of at most
 `SV_MAX_METADATA_BYTES`.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -44,8 +45,9 @@ class SafeRestInput(RestInput):
     def name(cls) -> Text:
         return "rest"
 
-    def __init__(self, max_message_chars: Optional[int] = None,
-                 protection: Optional[settings.Protection] = None) -> None:
+    def __init__(
+        self, max_message_chars: Optional[int] = None, protection: Optional[settings.Protection] = None
+    ) -> None:
         self.max_message_chars = max_message_chars or settings.load().max_message_chars
         self.protection = protection or settings.protection()
 
@@ -65,8 +67,12 @@ class SafeRestInput(RestInput):
         sender = _body(req).get("sender")
         if sender is None:
             raise InvalidUsage('Manca "sender": un identificativo della conversazione.')
-        if not isinstance(sender, (str, int)) or isinstance(sender, bool) or not str(sender).strip() \
-                or len(str(sender)) > MAX_SENDER_CHARS:
+        if (
+            not isinstance(sender, (str, int))
+            or isinstance(sender, bool)
+            or not str(sender).strip()
+            or len(str(sender)) > MAX_SENDER_CHARS
+        ):
             raise InvalidUsage(f'"sender" deve essere un testo di 1-{MAX_SENDER_CHARS} caratteri.')
         return identity.conversation_id(self.name(), sender)
 
@@ -107,8 +113,9 @@ class SafeRestInput(RestInput):
             text = self._extract_message(request)
             metadata = self.get_metadata(request)
             if not limit.conversation_allowed(sender)[0]:
-                return response.json([{"recipient_id": sender, "text": limits.SLOW_DOWN}], status=429,
-                                     headers={"Retry-After": "60"})
+                return response.json(
+                    [{"recipient_id": sender, "text": limits.SLOW_DOWN}], status=429, headers={"Retry-After": "60"}
+                )
             collector = CollectingOutputChannel()
             await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
             return response.json(collector.messages)

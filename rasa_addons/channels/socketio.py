@@ -14,6 +14,7 @@ Differences from Rasa's stock channel:
 * the socket joins a room named after the conversation, so that a reply pushed later by an operator
   (Rasa's ``output_channel=socketio``) reaches the open page.
 """
+
 from __future__ import annotations
 
 import base64
@@ -78,9 +79,11 @@ class SafeSocketIOInput(SocketIOInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SafeSocketIOInput":
         credentials = credentials or {}
-        channel = cls(credentials.get("user_message_evt", "user_uttered"),
-                      credentials.get("bot_message_evt", "bot_uttered"),
-                      socketio_path=credentials.get("socketio_path", "/socket.io"))
+        channel = cls(
+            credentials.get("user_message_evt", "user_uttered"),
+            credentials.get("bot_message_evt", "bot_uttered"),
+            socketio_path=credentials.get("socketio_path", "/socket.io"),
+        )
         channel.max_message_chars = credentials.get("max_message_chars") or settings.load().max_message_chars
         return channel
 
@@ -122,8 +125,9 @@ class SafeSocketIOInput(SocketIOInput):
                 return
             raw = data.get("message") if isinstance(data, dict) else None
             text = clean_user_text(raw if isinstance(raw, str) else "", max_chars)
-            message = UserMessage(text, SocketIOOutput(sio, self.bot_message_evt), conversation,
-                                  input_channel=self.name(), metadata=None)
+            message = UserMessage(
+                text, SocketIOOutput(sio, self.bot_message_evt), conversation, input_channel=self.name(), metadata=None
+            )
             await on_new_message(message)
 
         return blueprint

@@ -14,6 +14,7 @@ bot per update and calls getMe each time) and always talks to api.telegram.org. 
 
 Register the webhook:  python -m rasa_addons.channels.telegram set-webhook --url https://HOST/webhooks/telegram/webhook
 """
+
 from __future__ import annotations
 
 import argparse
@@ -94,11 +95,14 @@ class TelegramBotOutput(OutputChannel):
         for part in text.strip().split("\n\n"):
             await self.api.call("sendMessage", {"chat_id": chat, "text": part})
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
-                                     **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
         keyboard = [[{"text": str(b.get("title", ""))[:64], "callback_data": button_data(b)}] for b in buttons]
-        await self.api.call("sendMessage", {"chat_id": self.chat(recipient_id), "text": text,
-                                            "reply_markup": {"inline_keyboard": keyboard}})
+        await self.api.call(
+            "sendMessage",
+            {"chat_id": self.chat(recipient_id), "text": text, "reply_markup": {"inline_keyboard": keyboard}},
+        )
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         await self.api.call("sendPhoto", {"chat_id": self.chat(recipient_id), "photo": image})
@@ -120,11 +124,22 @@ class SafeTelegramInput(WebhookInput, TelegramInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SafeTelegramInput":
         credentials = credentials or {}
-        return cls(credentials.get("access_token"), credentials.get("verify"), credentials.get("webhook_url"),
-                   secret_token=credentials.get("secret_token"), api_url=credentials.get("api_url"))
+        return cls(
+            credentials.get("access_token"),
+            credentials.get("verify"),
+            credentials.get("webhook_url"),
+            secret_token=credentials.get("secret_token"),
+            api_url=credentials.get("api_url"),
+        )
 
-    def __init__(self, access_token: Optional[Text], verify: Optional[Text], webhook_url: Optional[Text],
-                 secret_token: Optional[Text] = None, api_url: Optional[Text] = None) -> None:
+    def __init__(
+        self,
+        access_token: Optional[Text],
+        verify: Optional[Text],
+        webhook_url: Optional[Text],
+        secret_token: Optional[Text] = None,
+        api_url: Optional[Text] = None,
+    ) -> None:
         super().__init__(access_token, verify, webhook_url, debug_mode=False)
         self.secret_token = secret_token or ""
         self.api = BotApi(access_token or "", api_url or DEFAULT_API_URL)
@@ -182,8 +197,11 @@ class SafeTelegramInput(WebhookInput, TelegramInput):
 
     async def text_of(self, request: Request, incoming: Incoming, conversation: Text) -> Text:
         parsed = incoming.data
-        text = parsed["text"] if parsed["callback_id"] or parsed["text"].startswith("/") \
+        text = (
+            parsed["text"]
+            if parsed["callback_id"] or parsed["text"].startswith("/")
             else clean_user_text(parsed["text"], self.max_message_chars)
+        )
         return text or EMPTY_MESSAGE
 
     def reply(self, outcome: str) -> HTTPResponse:
@@ -193,9 +211,15 @@ class SafeTelegramInput(WebhookInput, TelegramInput):
 async def _set_webhook(token: str, api_url: str, url: str, secret: str) -> Dict[str, Any]:
     api = BotApi(token, api_url)
     try:
-        return await api.call("setWebhook", {"url": url, "secret_token": secret,
-                                             "allowed_updates": ["message", "callback_query"],
-                                             "drop_pending_updates": False})
+        return await api.call(
+            "setWebhook",
+            {
+                "url": url,
+                "secret_token": secret,
+                "allowed_updates": ["message", "callback_query"],
+                "drop_pending_updates": False,
+            },
+        )
     finally:
         if api._session:
             await api._session.close()
@@ -205,7 +229,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rasa_addons.channels.telegram")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("set-webhook", help="register the webhook with the secret token")
-    p.add_argument("--url", default=settings.channels().telegram_webhook_url or None, help="public https URL of /webhooks/telegram/webhook")
+    p.add_argument(
+        "--url",
+        default=settings.channels().telegram_webhook_url or None,
+        help="public https URL of /webhooks/telegram/webhook",
+    )
     args = parser.parse_args(argv)
     channels = settings.channels()
     token, secret = channels.telegram_token, channels.telegram_secret_token

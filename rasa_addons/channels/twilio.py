@@ -12,6 +12,7 @@ Subclass of Rasa's Twilio channel that:
   messages per conversation, and refuses to start without its public URL (`TWILIO_WEBHOOK_URL`:
   the signature covers it, and the URL a proxy passes on is not the one Twilio signed).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -65,8 +66,9 @@ class TwilioApi:
 
     async def send(self, to: str, body: str) -> None:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20),
-                                                  auth=aiohttp.BasicAuth(self.account_sid, self.auth_token))
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=20), auth=aiohttp.BasicAuth(self.account_sid, self.auth_token)
+            )
         url = f"{self.api_url}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
         try:
             async with self._session.post(url, data={"From": self.sender, "To": to, "Body": body}) as resp:
@@ -87,8 +89,9 @@ class WhatsAppOutput(OutputChannel):
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self.api.send(identity.address("twilio", recipient_id), text)
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
-                                     **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
         await self.api.send(identity.address("twilio", recipient_id), numbered(text, buttons))
 
 
@@ -100,19 +103,32 @@ class SafeTwilioInput(WebhookInput, TwilioInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SafeTwilioInput":
         credentials = credentials or {}
-        return cls(credentials.get("account_sid"), credentials.get("auth_token"), credentials.get("twilio_number"),
-                   webhook_url=credentials.get("webhook_url"), api_url=credentials.get("api_url"))
+        return cls(
+            credentials.get("account_sid"),
+            credentials.get("auth_token"),
+            credentials.get("twilio_number"),
+            webhook_url=credentials.get("webhook_url"),
+            api_url=credentials.get("api_url"),
+        )
 
-    def __init__(self, account_sid: Optional[Text], auth_token: Optional[Text], twilio_number: Optional[Text],
-                 webhook_url: Optional[Text] = None, api_url: Optional[Text] = None) -> None:
+    def __init__(
+        self,
+        account_sid: Optional[Text],
+        auth_token: Optional[Text],
+        twilio_number: Optional[Text],
+        webhook_url: Optional[Text] = None,
+        api_url: Optional[Text] = None,
+    ) -> None:
         super().__init__(account_sid, auth_token, twilio_number, debug_mode=False)
         self.webhook_url = webhook_url or ""
         self.api = TwilioApi(account_sid or "", auth_token or "", twilio_number or "", api_url or DEFAULT_API_URL)
         self.validator = RequestValidator(auth_token or "")
         self.max_message_chars = settings.load().max_message_chars
         if self.enabled and not self.webhook_url:
-            raise SystemExit("TWILIO_WEBHOOK_URL is required with the WhatsApp channel: the public https URL "
-                             "of /webhooks/twilio/webhook that Twilio calls (and signs)")
+            raise SystemExit(
+                "TWILIO_WEBHOOK_URL is required with the WhatsApp channel: the public https URL "
+                "of /webhooks/twilio/webhook that Twilio calls (and signs)"
+            )
 
     @property
     def enabled(self) -> bool:
@@ -135,8 +151,14 @@ class SafeTwilioInput(WebhookInput, TwilioInput):
         if agent is None or agent.tracker_store is None:
             return []
         tracker = await agent.tracker_store.retrieve(sender)
-        return next((event.data["buttons"] for event in events.since_last_user(tracker.events if tracker else [])
-                     if events.kind(event) == "bot" and (event.data or {}).get("buttons")), [])
+        return next(
+            (
+                event.data["buttons"]
+                for event in events.since_last_user(tracker.events if tracker else [])
+                if events.kind(event) == "bot" and (event.data or {}).get("buttons")
+            ),
+            [],
+        )
 
     async def read(self, request: Request) -> Union[Incoming, HTTPResponse]:
         form = self.form(request)

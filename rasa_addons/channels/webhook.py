@@ -10,6 +10,7 @@
 A subclass says how to read a call (`read`), which text the assistant gets (`text_of`) and what
 the platform is answered (`reply`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ IGNORED, LIMITED, OK = "ignored", "limited", "ok"  # what became of a call that 
 class Incoming:
     """An authentic call: who wrote (the platform's id), the key that tells a replay (None: no id,
     ignored) and what the subclass needs to make the text."""
+
     sender: Any
     replay_key: Optional[str]
     data: Any = None
@@ -84,8 +86,7 @@ class WebhookInput(InputChannel):
                     await out_channel.send_text_message(conversation, limits.SLOW_DOWN)
                 return self.reply(LIMITED)  # 200: the platform must not retry it
             text = await self.text_of(request, incoming, conversation)
-            await on_new_message(UserMessage(text, out_channel, conversation, input_channel=self.name(),
-                                             metadata=None))
+            await on_new_message(UserMessage(text, out_channel, conversation, input_channel=self.name(), metadata=None))
             return self.reply(OK)
 
         return webhook

@@ -10,6 +10,7 @@
 5. Otherwise a message in another language becomes `other_language` (assistant.language).
 It runs after DIET and before the FallbackClassifier, so neither can fall into nlu_fallback.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -53,9 +54,7 @@ def override_for(text: Text) -> Optional[Text]:
     return None
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class SafetyOverrides(GraphComponent):
     @classmethod
     def create(
@@ -68,6 +67,7 @@ class SafetyOverrides(GraphComponent):
         # the learned danger back-up trains in about a second here, at load time, rather than
         # blocking the server's event loop on the first message
         from assistant import danger_model
+
         danger_model.warm()
         return cls()
 
@@ -79,8 +79,9 @@ class SafetyOverrides(GraphComponent):
             if intent is None and current in DANGER_INTENTS and text and not text.startswith("/"):
                 # danger is decided by assistant.safety alone (measured on the independent set): the
                 # classifier's guess of danger gives way to its next guess ("non sono in pericolo adesso")
-                ranking = [item for item in message.get(INTENT_RANKING_KEY) or []
-                           if item.get("name") not in DANGER_INTENTS]
+                ranking = [
+                    item for item in message.get(INTENT_RANKING_KEY) or [] if item.get("name") not in DANGER_INTENTS
+                ]
                 if ranking:
                     message.set(INTENT, ranking[0], add_to_output=True)
                     message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
@@ -89,8 +90,11 @@ class SafetyOverrides(GraphComponent):
                 continue
             top = {"name": intent, "confidence": 1.0}
             # the others are capped well below, so the FallbackClassifier never sees a tie
-            ranking = [{**item, "confidence": min(item.get("confidence", 0.0), OTHERS_CAP)}
-                       for item in message.get(INTENT_RANKING_KEY) or [] if item.get("name") != intent]
+            ranking = [
+                {**item, "confidence": min(item.get("confidence", 0.0), OTHERS_CAP)}
+                for item in message.get(INTENT_RANKING_KEY) or []
+                if item.get("name") != intent
+            ]
             message.set(INTENT, top, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [top] + ranking, add_to_output=True)
         return messages

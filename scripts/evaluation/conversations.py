@@ -6,6 +6,7 @@ The texts the expectations look for are read from the project's own files at run
 texts of the triage in domain.yml, its goodbye, knowledge titles, the refusal of
 content/practical.yml, service names of data/directory), so rewording a question does not break them.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,18 +26,25 @@ from assistant import content
 from scripts.evaluation.sets import ROOT
 
 NOT_UNDERSTOOD = ("non ho capito", "non sono sicuro di aver capito", "non sono sicura di aver capito")
-QUESTIONS = {"danger": "utter_ask_pericolo", "what": "utter_ask_cosa_successo", "who": "utter_ask_chi_vittima",
-             "comune": "utter_ask_comune"}
+QUESTIONS = {
+    "danger": "utter_ask_pericolo",
+    "what": "utter_ask_cosa_successo",
+    "who": "utter_ask_chi_vittima",
+    "comune": "utter_ask_comune",
+}
 QUESTION_WORDS = 5  # a question is recognised by the first words of its question sentence
 ADDRESS = re.compile(
     r"\b(?:via|viale|corso|c\.so|piazza|p\.za|p\.zza|piazzale|largo|vicolo|strada|str\.|contrada|borgata|"
     r"lungo\w+|localita|frazione|loc\.)\s+(?:[\w'.]+\s+){0,5}\d+(?:\s*/\s*\w+)?\b"
-    r"(?!\s*(?:giorni|ore|anni|mesi|settimane|minuti|volte|euro|km|%))", re.I)
+    r"(?!\s*(?:giorni|ore|anni|mesi|settimane|minuti|volte|euro|km|%))",
+    re.I,
+)
 ADDRESS_LINE = re.compile(r"\bindirizzo\s*:\s*(?!non )\S", re.I)
 
 
 def plain(text: str) -> str:
     from assistant.text import normalise
+
     return normalise(text)
 
 
@@ -45,7 +53,7 @@ def _words(text: str, count: int) -> str:
 
 
 def _question_sentence(text: str) -> str:
-    """"Prima di tutto: sei in pericolo in questo momento?" -> "sei in pericolo in questo momento"."""
+    """ "Prima di tutto: sei in pericolo in questo momento?" -> "sei in pericolo in questo momento"."""
     sentence = next((s for s in re.split(r"(?<=[?.!])\s+", text.strip()) if s.endswith("?")), text)
     return sentence.split(":", 1)[-1]
 
@@ -75,11 +83,12 @@ def _openings(topic: Dict) -> List[str]:
 @dataclass
 class Vocabulary:
     """What each expectation looks for, read from the project's files."""
+
     questions: Dict[str, List[str]]
     goodbye: List[str]
     cav_names: List[str]
     victim_support_names: List[str]
-    topics: Dict[str, List[str]]   # kb intent -> openings of its answer texts
+    topics: Dict[str, List[str]]  # kb intent -> openings of its answer texts
     locate_refusal: Optional[str]
 
     @classmethod
@@ -88,8 +97,10 @@ class Vocabulary:
         text = (content.load("practical").get("locate") or {}).get("text")
         locate = _words(re.split(r"(?<=[.!?])\s+", text.strip())[0], 8) if text else None
         return cls(
-            questions={key: [_words(_question_sentence(t), QUESTION_WORDS) for t in _responses(name)]
-                       for key, name in QUESTIONS.items()},
+            questions={
+                key: [_words(_question_sentence(t), QUESTION_WORDS) for t in _responses(name)]
+                for key, name in QUESTIONS.items()
+            },
             goodbye=[_words(re.split(r"(?<=[.!?])\s+", t.strip())[0], 8) for t in _responses("utter_goodbye")],
             cav_names=_csv_names("centri_antiviolenza_piemonte.csv"),
             victim_support_names=_csv_names("servizi_vittime_piemonte.csv"),
@@ -132,12 +143,13 @@ def check(expectation: str, reply: str, vocab: Optional[Vocabulary] = None) -> T
     if expectation == "no_goodbye":
         return not any(_contains(low, g) for g in vocab.goodbye), "the reply is the goodbye"
     for prefix, wanted in (("asks_", True), ("not_asks_", False)):
-        if expectation.startswith(prefix) and expectation[len(prefix):] in vocab.questions:
-            asked = any(_contains(low, q) for q in vocab.questions[expectation[len(prefix):]])
+        if expectation.startswith(prefix) and expectation[len(prefix) :] in vocab.questions:
+            asked = any(_contains(low, q) for q in vocab.questions[expectation[len(prefix) :]])
             return asked == wanted, "question not asked" if wanted else "question asked"
     if expectation == "service_cav":
-        return _contains(low, "centro antiviolenza") or any(_contains(low, n) for n in vocab.cav_names), \
-            "no anti-violence centre"
+        return _contains(low, "centro antiviolenza") or any(
+            _contains(low, n) for n in vocab.cav_names
+        ), "no anti-violence centre"
     if expectation == "no_service_cav":
         return not check("service_cav", reply, vocab)[0], "an anti-violence centre was proposed"
     if expectation == "service_victim_support":
@@ -147,12 +159,12 @@ def check(expectation: str, reply: str, vocab: Optional[Vocabulary] = None) -> T
     if expectation == "service_postale":
         return "Polizia Postale" in reply, "no Polizia Postale"
     if expectation.startswith("topic:"):
-        openings = vocab.topics.get(expectation[len("topic:"):])
+        openings = vocab.topics.get(expectation[len("topic:") :])
         if not openings:
             return False, "topic not in content/knowledge.yml"
         return any(_contains(low, o) for o in openings), "the topic's answer is not in the reply"
     if expectation.startswith("mentions:"):
-        return _contains(low, plain(expectation[len("mentions:"):])), "not mentioned"
+        return _contains(low, plain(expectation[len("mentions:") :])), "not mentioned"
     if expectation == "declines_location":
         if not vocab.locate_refusal:
             return False, "content/practical.yml has no locate refusal"
@@ -173,12 +185,15 @@ def reply_text(messages: Sequence[Dict]) -> str:
 
 def rest_sender(base_url: str, timeout: float = 60) -> Callable[[str, str], str]:
     """say(sender, text) -> the reply text, over the REST channel of a running server."""
+
     def say(sender: str, text: str) -> str:
         body = json.dumps({"sender": sender, "message": text}).encode()
-        request = urllib.request.Request(base_url.rstrip("/") + "/webhooks/rest/webhook", data=body,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            base_url.rstrip("/") + "/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return reply_text(json.loads(response.read()))
+
     return say
 
 
@@ -186,7 +201,7 @@ def rest_sender(base_url: str, timeout: float = 60) -> Callable[[str, str], str]
 class Result:
     id: str
     passed: bool
-    failures: List[Dict] = field(default_factory=list)   # turn, user, expectation, why, reply
+    failures: List[Dict] = field(default_factory=list)  # turn, user, expectation, why, reply
     checked: List[Tuple[str, bool]] = field(default_factory=list)  # (expectation kind, met)
 
 
@@ -205,8 +220,9 @@ def run_conversation(say: Callable[[str, str], str], conversation: Dict) -> Resu
             result.checked.append((str(expectation).split(":", 1)[0], met))
             if not met:
                 result.passed = False
-                result.failures.append({"turn": number, "user": turn["user"], "expectation": expectation,
-                                        "why": why, "reply": reply})
+                result.failures.append(
+                    {"turn": number, "user": turn["user"], "expectation": expectation, "why": why, "reply": reply}
+                )
     return result
 
 
@@ -221,18 +237,29 @@ def summarise(results: Sequence[Result], show_text: bool = False) -> Dict:
     failing = Counter(f"{f['expectation']}".split(":", 1)[0] for r in results for f in r.failures)
     passed = sum(r.passed for r in results)
     return {
-        "conversations": len(results), "passed": passed,
+        "conversations": len(results),
+        "passed": passed,
         "pass_rate": round(passed / len(results), 4) if results else 0.0,
-        "per_expectation": {k: {"met": m, "of": n, "rate": round(m / n, 4)} for k, (m, n) in sorted(per_expectation.items())},
+        "per_expectation": {
+            k: {"met": m, "of": n, "rate": round(m / n, 4)} for k, (m, n) in sorted(per_expectation.items())
+        },
         "most_failed": failing.most_common(8),
-        "failed": [{"id": r.id, "first_failure": {k: v for k, v in r.failures[0].items()
-                                                  if k != "reply" and (show_text or k != "user")}}
-                   for r in results if not r.passed],
+        "failed": [
+            {
+                "id": r.id,
+                "first_failure": {
+                    k: v for k, v in r.failures[0].items() if k != "reply" and (show_text or k != "user")
+                },
+            }
+            for r in results
+            if not r.passed
+        ],
     }
 
 
-def run_all(say: Callable[[str, str], str], conversations: Sequence[Dict],
-            show_text: bool = False) -> Tuple[List[Result], Dict]:
+def run_all(
+    say: Callable[[str, str], str], conversations: Sequence[Dict], show_text: bool = False
+) -> Tuple[List[Result], Dict]:
     results = [run_conversation(say, c) for c in conversations]
     return results, summarise(results, show_text)
 
@@ -252,7 +279,9 @@ def format_results(results: Sequence[Result], summary: Dict, show_text: bool) ->
             lines.append(f"       user: {f['user']!r}")
             lines.append(f"       bot:  {f['reply'][:300]!r}")
     lines.append(f"  passed {summary['passed']}/{summary['conversations']} ({summary['pass_rate']:.2f})")
-    lines.append("  per expectation: " + ", ".join(f"{k} {v['met']}/{v['of']}" for k, v in summary["per_expectation"].items()))
+    lines.append(
+        "  per expectation: " + ", ".join(f"{k} {v['met']}/{v['of']}" for k, v in summary["per_expectation"].items())
+    )
     return "\n".join(lines)
 
 
@@ -262,20 +291,27 @@ def running_servers(log_dir: Optional[Path] = None):
     SQLite tracker store and directory; yields the Rasa base URL; stops both afterwards."""
     import tempfile
 
-    from scripts import run  # the same launcher as `make run` and the conversation tests
     from assistant.directory import loader
+    from scripts import run  # the same launcher as `make run` and the conversation tests
 
     tmp = Path(log_dir or tempfile.mkdtemp(prefix="sv-eval-"))
     tmp.mkdir(parents=True, exist_ok=True)
-    env = {"SV_RASA_PORT": str(run.free_port()), "SV_ACTIONS_PORT": str(run.free_port()),
-           "SV_WEB_PORT": str(run.free_port()), "SV_CONSOLE_PORT": str(run.free_port()),
-           "SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db", "SV_DATABASE_URL": f"sqlite:///{tmp}/sportello.db"}
+    env = {
+        "SV_RASA_PORT": str(run.free_port()),
+        "SV_ACTIONS_PORT": str(run.free_port()),
+        "SV_WEB_PORT": str(run.free_port()),
+        "SV_CONSOLE_PORT": str(run.free_port()),
+        "SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
+        "SV_DATABASE_URL": f"sqlite:///{tmp}/sportello.db",
+    }
     loader.load(env["SV_DATABASE_URL"])
     procs = run.start(env_extra=env, log_dir=tmp, only=["actions", "rasa"])
     try:
         base = f"http://127.0.0.1:{env['SV_RASA_PORT']}"
-        if not (run.wait_ready(f"{base}/webhooks/rest/", 300, list(procs.values())) and
-                run.wait_ready(f"http://127.0.0.1:{env['SV_ACTIONS_PORT']}/health", 60, list(procs.values()))):
+        if not (
+            run.wait_ready(f"{base}/webhooks/rest/", 300, list(procs.values()))
+            and run.wait_ready(f"http://127.0.0.1:{env['SV_ACTIONS_PORT']}/health", 60, list(procs.values()))
+        ):
             logs = "\n".join((tmp / f"{n}.log").read_text(errors="replace")[-2000:] for n in procs)
             raise RuntimeError(f"the servers did not start:\n{logs}")
         yield base

@@ -2,6 +2,7 @@
 `make test` fails only when a figure falls below its ratchet (minus a small tolerance) — so every
 improvement lands and none is lost. `python scripts/nlu_report.py --update-ratchet` raises it; it is
 never lowered (a figure that got worse keeps its old value)."""
+
 from __future__ import annotations
 
 import json
@@ -66,9 +67,15 @@ def table(figures: Dict[str, Optional[float]], ratchet: Dict, dev: Optional[Dict
     lines = [f"  {'figure':<26}" + (f"{'dev':>8}" if dev is not None else "") + f"{'test':>8}{'ratchet':>9}   target"]
     for name, value in figures.items():
         op, target = TARGETS.get(name, ("", None))
-        met = "" if target is None or value is None else (
-            "  met" if (value >= target if op == ">=" else value <= target) else "  NOT met")
-        lines.append(f"  {name:<26}" + (f"{_shown(dev.get(name)):>8}" if dev is not None else "")
-                     + f"{_shown(value):>8}{_shown(ratchet['figures'].get(name)):>9}   "
-                     + (f"{op} {target}{met}" if target is not None else ""))
+        met = (
+            ""
+            if target is None or value is None
+            else ("  met" if (value >= target if op == ">=" else value <= target) else "  NOT met")
+        )
+        lines.append(
+            f"  {name:<26}"
+            + (f"{_shown(dev.get(name)):>8}" if dev is not None else "")
+            + f"{_shown(value):>8}{_shown(ratchet['figures'].get(name)):>9}   "
+            + (f"{op} {target}{met}" if target is not None else "")
+        )
     return "\n".join(lines)

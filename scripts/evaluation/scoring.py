@@ -4,6 +4,7 @@
 What a triage reads from a message (event, victim, comune) comes from :func:`read`, a small adapter
 over today's rules; switch it there when the learned classifiers land.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -15,16 +16,22 @@ from scripts.evaluation.sets import ROOT
 
 MODEL = ROOT / "models" / "sportello.tar.gz"
 TARGETS = {  # issues 12 and 13: what resolves them (test split)
-    "danger_recall": (">=", 1.00), "danger_precision": (">=", 0.90), "intent_accuracy": (">=", 0.95),
-    "event_accuracy": (">=", 0.90), "victim_accuracy": (">=", 0.90), "comune_found_rate": (">=", 0.97),
+    "danger_recall": (">=", 1.00),
+    "danger_precision": (">=", 0.90),
+    "intent_accuracy": (">=", 0.95),
+    "event_accuracy": (">=", 0.90),
+    "victim_accuracy": (">=", 0.90),
+    "comune_found_rate": (">=", 0.97),
     "comune_wrong": ("<=", 0),
 }
 
 
 # --- danger --------------------------------------------------------------------------------------
 
+
 def _danger_functions():
     from assistant import safety
+
     assess = getattr(safety, "assess", None) or (lambda text: safety.is_immediate_danger(text) or None)
     try:
         from assistant.answers import read_danger_answer
@@ -62,8 +69,16 @@ def score_danger(items: Sequence[Dict], with_misses: bool) -> Dict:
         tp = sum(1 for _, gold, pred in subset if gold and pred)
         fn = sum(1 for _, gold, pred in subset if gold and not pred)
         fp = sum(1 for _, gold, pred in subset if not gold and pred)
-        return {"immediate": tp + fn, "not": len(subset) - tp - fn, "caught": tp, "missed": fn,
-                "false_alarms": fp, "recall": _ratio(tp, tp + fn), "precision": _ratio(tp, tp + fp)}
+        return {
+            "immediate": tp + fn,
+            "not": len(subset) - tp - fn,
+            "caught": tp,
+            "missed": fn,
+            "false_alarms": fp,
+            "recall": _ratio(tp, tp + fn),
+            "precision": _ratio(tp, tp + fp),
+        }
+
     out = figures(scored)
     out["messages"] = len(items)
     out["per_kind"] = {k: figures([r for r in scored if r[0]["kind"] == k]) for k in ("violence", "self_harm")}
@@ -71,13 +86,17 @@ def score_danger(items: Sequence[Dict], with_misses: bool) -> Dict:
     uncertain = [r for r in rows if r[0].get("note") == "uncertain"]
     out["uncertain"] = {"messages": len(uncertain), "answered_as_danger": sum(1 for r in uncertain if r[2])}
     if with_misses:
-        out["misses"] = [{"id": i["id"], "text": i["text"], "kind": i["kind"], "context": i.get("context")}
-                         for i, gold, pred in scored if gold and not pred]
+        out["misses"] = [
+            {"id": i["id"], "text": i["text"], "kind": i["kind"], "context": i.get("context")}
+            for i, gold, pred in scored
+            if gold and not pred
+        ]
         out["false_alarm_texts"] = [{"id": i["id"], "text": i["text"]} for i, gold, pred in scored if pred and not gold]
     return out
 
 
 # --- what a triage reads from a message ----------------------------------------------------------
+
 
 def read(text: str, parse: Dict) -> Dict[str, Optional[str]]:
     """Event, victim and comune as the triage form reads them from one message (see actions/triage.py).
@@ -96,25 +115,33 @@ def read(text: str, parse: Dict) -> Dict[str, Optional[str]]:
         comune = None if found.via == "locality" else found.comune["nome"]
     elif found is not None and found.status == OUTSIDE and found.candidates:
         comune = found.candidates[0]["nome"]
-    return {"event": triage.classify_event(text) or "none", "victim": triage.classify_victim(text) or "none",
-            "comune": comune, "comune_status": found.status if found is not None else None}
+    return {
+        "event": triage.classify_event(text) or "none",
+        "victim": triage.classify_victim(text) or "none",
+        "comune": comune,
+        "comune_status": found.status if found is not None else None,
+    }
 
 
 # --- NLU -----------------------------------------------------------------------------------------
 
+
 def load_agent(model: Path = MODEL):
     from rasa.core.agent import Agent
+
     return Agent.load(str(model))
 
 
 def parse_all(agent, texts: Sequence[str]) -> List[Dict]:
     async def run():
         return [await agent.parse_message(t) for t in texts]
+
     return asyncio.run(run())
 
 
 def _same_place(a: Optional[str], b: Optional[str]) -> bool:
     from assistant.text import normalise
+
     return a is not None and b is not None and normalise(a) == normalise(b)
 
 
@@ -133,8 +160,11 @@ def score_nlu(items: Sequence[Dict], parses: Sequence[Dict], with_errors: bool) 
     out: Dict = {"messages": len(items)}
     out["intent_accuracy"] = _ratio(sum(g == p for g, p in zip(gold_intents, pred_intents)), len(items))
     report = classification_report(gold_intents, pred_intents, output_dict=True, zero_division=0)
-    out["per_intent"] = {k: {m: round(v[m], 4) for m in ("precision", "recall", "f1-score")} | {"support": int(v["support"])}
-                         for k, v in sorted(report.items()) if isinstance(v, dict) and k not in ("macro avg", "weighted avg")}
+    out["per_intent"] = {
+        k: {m: round(v[m], 4) for m in ("precision", "recall", "f1-score")} | {"support": int(v["support"])}
+        for k, v in sorted(report.items())
+        if isinstance(v, dict) and k not in ("macro avg", "weighted avg")
+    }
     out["intent_confusions"] = worst_confusions(gold_intents, pred_intents)
     for field in ("event", "victim"):
         gold = [i[field] for i in items]
@@ -151,17 +181,29 @@ def score_nlu(items: Sequence[Dict], parses: Sequence[Dict], with_errors: bool) 
     out["comune_wrong"] = len(wrong)
     out["comune_ambiguous"] = sum(1 for r in reads if r["comune_status"] == "ambiguous")
     if with_errors:
-        out["errors"] = [{"id": i["id"], "text": i["text"], "intent": [i["intent"], pi], "event": [i["event"], r["event"]],
-                          "victim": [i["victim"], r["victim"]], "comune": [i["comune"], r["comune"]]}
-                         for i, pi, r in zip(items, pred_intents, reads)
-                         if i["intent"] != pi or i["event"] != r["event"] or i["victim"] != r["victim"]
-                         or (i["comune"] != "none") != bool(r["comune"]) or (r["comune"] and not _same_place(i["comune"], r["comune"]))]
+        out["errors"] = [
+            {
+                "id": i["id"],
+                "text": i["text"],
+                "intent": [i["intent"], pi],
+                "event": [i["event"], r["event"]],
+                "victim": [i["victim"], r["victim"]],
+                "comune": [i["comune"], r["comune"]],
+            }
+            for i, pi, r in zip(items, pred_intents, reads)
+            if i["intent"] != pi
+            or i["event"] != r["event"]
+            or i["victim"] != r["victim"]
+            or (i["comune"] != "none") != bool(r["comune"])
+            or (r["comune"] and not _same_place(i["comune"], r["comune"]))
+        ]
     out["_gold_intents"], out["_pred_intents"] = gold_intents, pred_intents
     return out
 
 
 def confusion_png(gold: Sequence[str], pred: Sequence[str], path: Path, title: str) -> None:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from sklearn.metrics import confusion_matrix
@@ -179,8 +221,15 @@ def confusion_png(gold: Sequence[str], pred: Sequence[str], path: Path, title: s
     for r in range(len(labels)):
         for c in range(len(labels)):
             if matrix[r, c]:
-                ax.text(c, r, str(matrix[r, c]), ha="center", va="center", fontsize=6,
-                        color="white" if matrix[r, c] > matrix.max() / 2 else ("black" if r == c else "red"))
+                ax.text(
+                    c,
+                    r,
+                    str(matrix[r, c]),
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if matrix[r, c] > matrix.max() / 2 else ("black" if r == c else "red"),
+                )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)

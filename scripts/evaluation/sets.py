@@ -1,6 +1,7 @@
 """The independent evaluation sets (tests/eval), the training data they must stay apart from, and the
 checks on both: labels from the label guide, unique ids, a closed vocabulary of expectations, and no
 near-duplicates (token-set similarity above 0.9 after lower-casing and removing accents)."""
+
 from __future__ import annotations
 
 import re
@@ -22,15 +23,36 @@ NEAR_DUPLICATE = 90  # rapidfuzz token_set_ratio (0-100): above it two texts are
 MIN_WORDS = 4  # shorter texts ("sì", "non lo so", "Biella") are common to every set: not compared
 
 # Fields of the danger set, defined in the header of its source file (tests/eval/danger.yml, split since).
-DANGER_LABELS = {"danger": {"immediate", "not"}, "kind": {"violence", "self_harm", "none"},
-                 "person": {"writer", "third"}, "note": {"uncertain"}}
+DANGER_LABELS = {
+    "danger": {"immediate", "not"},
+    "kind": {"violence", "self_harm", "none"},
+    "person": {"writer", "third"},
+    "note": {"uncertain"},
+}
 # Expectations of the conversations: the closed vocabulary of their writers' brief.
 EXPECTATIONS = {
-    "emergency", "number_1522", "number_114", "number_antitratta", "crisis_line", "understood", "no_goodbye",
-    "asks_danger", "asks_what", "asks_who", "asks_comune",
-    "not_asks_danger", "not_asks_what", "not_asks_who", "not_asks_comune",
-    "service_cav", "service_victim_support", "service_social", "service_postale", "no_service_cav",
-    "declines_location", "no_location",
+    "emergency",
+    "number_1522",
+    "number_114",
+    "number_antitratta",
+    "crisis_line",
+    "understood",
+    "no_goodbye",
+    "asks_danger",
+    "asks_what",
+    "asks_who",
+    "asks_comune",
+    "not_asks_danger",
+    "not_asks_what",
+    "not_asks_who",
+    "not_asks_comune",
+    "service_cav",
+    "service_victim_support",
+    "service_social",
+    "service_postale",
+    "no_service_cav",
+    "declines_location",
+    "no_location",
 }
 
 
@@ -95,10 +117,10 @@ def expectation_error(expectation: str) -> str:
     if expectation in EXPECTATIONS:
         return ""
     if expectation.startswith("topic:"):
-        topic = expectation[len("topic:"):]
+        topic = expectation[len("topic:") :]
         return "" if topic.startswith("kb_") and topic in label_guide()["intent"] else f"unknown topic {topic!r}"
     if expectation.startswith("mentions:"):
-        return "" if expectation[len("mentions:"):].strip() else "mentions: without a text"
+        return "" if expectation[len("mentions:") :].strip() else "mentions: without a text"
     return f"unknown expectation {expectation!r}"
 
 
@@ -119,8 +141,6 @@ def texts_of(kind: str, items: Sequence[Dict]) -> List[Tuple[str, str]]:
     return [(str(item["id"]), str(item["text"])) for item in items]
 
 
-
-
 def rasa_examples(path: Path) -> List[Tuple[str, str]]:
     """(intent, text) for every example of a Rasa NLU file, entity markup removed."""
     return [(intent, text) for intent, _, texts in nlu_data.blocks(path) for text in texts]
@@ -129,8 +149,9 @@ def rasa_examples(path: Path) -> List[Tuple[str, str]]:
 def training_texts(root: Path = ROOT) -> List[Tuple[str, str]]:
     """(file, text) for every training example: intents of data/nlu/*.yml and the messages of
     data/danger/*.yml when that folder exists."""
-    out = [(path.name, text) for path in sorted((root / "data" / "nlu").glob("*.yml"))
-           for _, text in rasa_examples(path)]
+    out = [
+        (path.name, text) for path in sorted((root / "data" / "nlu").glob("*.yml")) for _, text in rasa_examples(path)
+    ]
     danger_dir = root / "data" / "danger"
     for path in sorted(danger_dir.glob("*.yml")) if danger_dir.is_dir() else []:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -144,8 +165,9 @@ def plain(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
-def near_duplicates(left: Sequence[Tuple[str, str]], right: Sequence[Tuple[str, str]],
-                    threshold: int = NEAR_DUPLICATE) -> List[Tuple[str, str, str, str, float]]:
+def near_duplicates(
+    left: Sequence[Tuple[str, str]], right: Sequence[Tuple[str, str]], threshold: int = NEAR_DUPLICATE
+) -> List[Tuple[str, str, str, str, float]]:
     """Pairs (left where, left text, right where, right text, score) that are near-duplicates:
     token-set similarity (rapidfuzz ``fuzz.token_set_ratio``, lower case, no accents) above
     `threshold`, between texts of at least MIN_WORDS distinct words whose word counts are within a
@@ -162,6 +184,7 @@ def near_duplicates(left: Sequence[Tuple[str, str]], right: Sequence[Tuple[str, 
             if count >= MIN_WORDS:
                 out.setdefault(count, []).append((where, text, key))
         return out
+
     left_by, right_by = prepared(left), prepared(right)
     pairs = []
     for count, lefts in sorted(left_by.items()):
@@ -169,8 +192,13 @@ def near_duplicates(left: Sequence[Tuple[str, str]], right: Sequence[Tuple[str, 
         rights = [r for c, group in right_by.items() if 2 * min(c, count) >= max(c, count) for r in group]
         if not rights:
             continue
-        scores = process.cdist([k for _, _, k in lefts], [k for _, _, k in rights], scorer=fuzz.token_set_ratio,
-                               score_cutoff=threshold + 1e-6, workers=-1)
+        scores = process.cdist(
+            [k for _, _, k in lefts],
+            [k for _, _, k in rights],
+            scorer=fuzz.token_set_ratio,
+            score_cutoff=threshold + 1e-6,
+            workers=-1,
+        )
         for i, j in zip(*scores.nonzero()):
             pairs.append((lefts[i][0], lefts[i][1], rights[j][0], rights[j][1], float(scores[i, j])))
     return pairs
@@ -183,6 +211,6 @@ def all_texts(split: str) -> List[Tuple[str, str]]:
 
 if __name__ == "__main__":  # python -m scripts.evaluation.sets: the training examples to change
     found = near_duplicates(all_texts("dev") + all_texts("test"), training_texts())
-    for where, text, source, example, score in sorted(found, key=lambda p: (p[2], p[3])):
+    for where, _text, source, example, score in sorted(found, key=lambda p: (p[2], p[3])):
         print(f"data/{'' if source.startswith('danger/') else 'nlu/'}{source}: {example!r} ~ {where} ({score:.0f})")
     print(f"{len({(p[2], p[3]) for p in found})} training examples to change or remove ({len(found)} pairs)")

@@ -1,5 +1,6 @@
 """The operator console in a real browser: login with the second factor enrolled from the page, queue,
 taking a request, transcript (keyboard only), screenshot."""
+
 import re
 import uuid
 

@@ -1,10 +1,10 @@
 """A supervisor edits a phone with its source in a real browser; the next conversation over REST shows it."""
+
 import time
 import uuid
 
-import pytest
-
 import pyotp
+import pytest
 
 from assistant.console.app import create_operator
 from assistant.directory import edit

@@ -3,6 +3,7 @@ servers: the demo site (one origin) embeds the widget, whose chat runs in a sand
 by the assistant's origin. Conversation, buttons, keyboard only, quick exit (host button, Esc in
 the chat, fallback when the host page ignores the iframe), no trace, nothing of the chat in the
 host page, links, inert HTML, the exit button at phone size, framing by foreign sites, accessibility."""
+
 import asyncio
 import http.server
 import json
@@ -23,8 +24,16 @@ AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 EXIT_URL = "https://www.google.it/"
 FRAME = "iframe.sv-frame"
 SANDBOX = "allow-scripts allow-same-origin allow-forms allow-top-navigation-by-user-activation"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 AXE_RUN = """async () => {
     const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
     return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}));
@@ -34,7 +43,9 @@ AXE_RUN = """async () => {
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/debian_tool.sh /usr/bin/chromium chromium chromium-driver")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: run scripts/debian_tool.sh /usr/bin/chromium chromium chromium-driver"
+        )
     with playwright_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield b
@@ -78,7 +89,9 @@ def page(context, bot):
 def wait_bot_contains(frame, text, timeout=30000):
     frame.wait_for_function(
         "t => Array.from(document.querySelectorAll('.sv-bot')).some(n => n.textContent.includes(t))",
-        arg=text, timeout=timeout)
+        arg=text,
+        timeout=timeout,
+    )
 
 
 def send(frame, text):
@@ -230,13 +243,17 @@ def test_the_host_page_holds_no_chat_and_cannot_read_it(page):
     assert page.get_attribute(FRAME, "sandbox") == SANDBOX
     # the iframe is another origin: the host's scripts get nothing out of it
     assert page.evaluate("document.querySelector('iframe.sv-frame').contentDocument") is None
-    assert page.evaluate("""() => { try { return frames[0].document.body.innerText; }
-                                    catch (e) { return 'refused: ' + e.name; } }""") == "refused: SecurityError"
+    assert (
+        page.evaluate("""() => { try { return frames[0].document.body.innerText; }
+                                    catch (e) { return 'refused: ' + e.name; } }""")
+        == "refused: SecurityError"
+    )
     assert secret in page.chat.inner_text(".sv-log")
 
 
 class OtherSite(http.server.ThreadingHTTPServer):
     """A site on loopback that is not among the allowed embedders, serving one page."""
+
     daemon_threads = True
 
     def __init__(self, html):
@@ -251,6 +268,7 @@ class OtherSite(http.server.ThreadingHTTPServer):
 
             def log_message(self, *args):
                 pass
+
         super().__init__(("127.0.0.1", 0), Page)
         threading.Thread(target=self.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server_address[1]}/"
@@ -258,8 +276,10 @@ class OtherSite(http.server.ThreadingHTTPServer):
 
 def test_a_site_not_allowed_cannot_show_the_widget(context, bot):
     """CSP frame-ancestors: the browser refuses to show the iframe on a site that is not listed."""
-    site = OtherSite(f'<!doctype html><html lang="it"><body><div id="sportello-vittime"></div>'
-                     f'<script src="{bot.web}/widget/sportello-widget.js"></script></body></html>')
+    site = OtherSite(
+        f'<!doctype html><html lang="it"><body><div id="sportello-vittime"></div>'
+        f'<script src="{bot.web}/widget/sportello-widget.js"></script></body></html>'
+    )
     try:
         page = context.new_page()
         with page.expect_console_message(lambda msg: "frame-ancestors" in msg.text, timeout=20000):
@@ -272,7 +292,7 @@ def test_a_site_not_allowed_cannot_show_the_widget(context, bot):
 
 
 def test_injected_html_is_shown_as_text(page):
-    payload = "<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script><b>grassetto</b>"
+    payload = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script><b>grassetto</b>'
     send(page.chat, payload)
     page.chat.wait_for_selector(".sv-bot")
     assert page.chat.locator(".sv-user").last.inner_text().endswith(payload)
@@ -305,13 +325,16 @@ def test_server_unreachable_shows_112_and_1522(context, bot):
 
 
 def test_phone_long_conversation_keeps_the_exit_button_in_view(browser, bot):
-    context = browser.new_context(viewport={"width": 375, "height": 667}, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 667}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
     page, frame = open_demo(context, bot)
     for n in range(6):
         send(frame, f"ciao {n}")
         frame.wait_for_function("n => document.querySelectorAll('.sv-bot').length >= n", arg=n + 1, timeout=30000)
-    assert frame.evaluate("document.querySelector('.sv-log').scrollHeight > document.querySelector('.sv-log').clientHeight")
+    assert frame.evaluate(
+        "document.querySelector('.sv-log').scrollHeight > document.querySelector('.sv-log').clientHeight"
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     for where in ("top", "chat", "bottom"):
         if where == "chat":
@@ -320,10 +343,17 @@ def test_phone_long_conversation_keeps_the_exit_button_in_view(browser, bot):
         else:
             page.evaluate(f"window.scrollTo(0, {0 if where == 'top' else 'document.body.scrollHeight'})")
         box = page.locator(".sv-exit").bounding_box()
-        assert box and box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= 375 \
-            and box["y"] + box["height"] <= 667, (where, box)
-        on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).dataset.sportelloVittime",
-                               [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+        assert (
+            box
+            and box["x"] >= 0
+            and box["y"] >= 0
+            and box["x"] + box["width"] <= 375
+            and box["y"] + box["height"] <= 667
+        ), (where, box)
+        on_top = page.evaluate(
+            "([x, y]) => document.elementFromPoint(x, y).dataset.sportelloVittime",
+            [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+        )
         assert on_top == "exit", where  # not covered by the page or the chat
         page.screenshot(path=str(ARTIFACTS / f"phone-long-{where}.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
@@ -337,6 +367,7 @@ def operator_says(bot, conversation: str, text: str) -> None:
     """An operator's message through Rasa's HTTP API: the console's async client, on its own thread
     (Playwright's sync API keeps an event loop on this one)."""
     from assistant.handoff.rasa_client import RasaApi
+
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, RasaApi(bot.base, bot.token).send(conversation, "socketio", text)).result()
 
@@ -436,6 +467,7 @@ def test_the_web_server_serves_only_the_widget_files_with_their_policies(bot):
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
+
     opener = urllib.request.build_opener(NoRedirect)
 
     def get(url, method="GET"):

@@ -1,4 +1,5 @@
 """First conversation, safety and bad requests, over the REST channel of the real server."""
+
 import time
 
 import pytest
@@ -28,8 +29,15 @@ def test_fallback_offers_the_main_topics(bot, sender):
     assert "Denuncia o querela" in reply
 
 
-@pytest.mark.parametrize("text", ["è qui fuori con un coltello", "aiuto mi vuole uccidere",
-                                  "mi sta picchiando adesso", "sta sfondando la porta, ho paura"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "è qui fuori con un coltello",
+        "aiuto mi vuole uccidere",
+        "mi sta picchiando adesso",
+        "sta sfondando la porta, ho paura",
+    ],
+)
 def test_danger_on_the_first_turn_gets_112(bot, sender, text):
     reply = bot.texts(sender, text)
     assert "112" in reply and "1522" in reply
@@ -65,15 +73,18 @@ def test_huge_message_gets_the_length_reply_quickly(bot, sender):
     assert "molto lungo" in reply and "112" in reply
 
 
-@pytest.mark.parametrize("body,ctype", [
-    (b"not json at all", "application/json"),
-    (b"[1, 2, 3]", "application/json"),
-    (b'{"message": "ciao"}', "application/json"),
-    (b'{"sender": "x", "message": 42}', "application/json"),
-    (b'{"sender": {"a": 1}, "message": "ciao"}', "application/json"),
-    (b"\xff\xfe\x00binary", "application/octet-stream"),
-    (b"", "application/json"),
-])
+@pytest.mark.parametrize(
+    "body,ctype",
+    [
+        (b"not json at all", "application/json"),
+        (b"[1, 2, 3]", "application/json"),
+        (b'{"message": "ciao"}', "application/json"),
+        (b'{"sender": "x", "message": 42}', "application/json"),
+        (b'{"sender": {"a": 1}, "message": "ciao"}', "application/json"),
+        (b"\xff\xfe\x00binary", "application/octet-stream"),
+        (b"", "application/json"),
+    ],
+)
 def test_bad_requests_get_a_4xx_never_a_500(bot, body, ctype):
     status, raw = bot.post("/webhooks/rest/webhook", body, content_type=ctype, timeout=20)
     assert 400 <= status < 500, (status, raw[:200])

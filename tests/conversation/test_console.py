@@ -1,4 +1,5 @@
 """Human handoff end to end and the operator console, against the real servers."""
+
 import re
 import time
 import uuid
@@ -39,8 +40,12 @@ def csrf_in(text):
 def login(bot, username, password=PASSWORD, second_factor=True):
     s = requests.Session()
     page = s.get(bot.console + "/login", timeout=10)
-    resp = s.post(bot.console + "/login", data={"csrf": csrf_in(page.text), "username": username,
-                                                "password": password}, allow_redirects=False, timeout=30)
+    resp = s.post(
+        bot.console + "/login",
+        data={"csrf": csrf_in(page.text), "username": username, "password": password},
+        allow_redirects=False,
+        timeout=30,
+    )
     if resp.status_code != 303 or not second_factor:
         return s, resp
     page = s.get(bot.console + "/login/codice", timeout=10).text
@@ -48,8 +53,12 @@ def login(bot, username, password=PASSWORD, second_factor=True):
     if shown:  # first login: the secret is shown (and as a QR code) to enrol an app
         assert "<svg" in page
         SECRETS[username] = shown.group(1).replace(" ", "")
-    resp = s.post(bot.console + "/login/codice", data={"csrf": csrf_in(page), "codice": next_code(username)},
-                  allow_redirects=False, timeout=30)
+    resp = s.post(
+        bot.console + "/login/codice",
+        data={"csrf": csrf_in(page), "codice": next_code(username)},
+        allow_redirects=False,
+        timeout=30,
+    )
     return s, resp
 
 
@@ -122,18 +131,30 @@ def test_login_requires_the_second_factor(bot, operators):
     assert s.get(bot.console + "/coda", allow_redirects=False, timeout=10).status_code == 302  # password alone
     page = s.get(bot.console + "/login/codice", timeout=10).text
     assert "totp-secret" not in page  # enrolled already: the secret is never shown again
-    wrong = s.post(bot.console + "/login/codice", data={"csrf": csrf_in(page), "codice": "000000"},
-                   allow_redirects=False, timeout=10)
+    wrong = s.post(
+        bot.console + "/login/codice",
+        data={"csrf": csrf_in(page), "codice": "000000"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert wrong.status_code == 401
     code = next_code(operators["supervisor"])
-    ok = s.post(bot.console + "/login/codice", data={"csrf": csrf_in(page), "codice": code},
-                allow_redirects=False, timeout=10)
+    ok = s.post(
+        bot.console + "/login/codice", data={"csrf": csrf_in(page), "codice": code}, allow_redirects=False, timeout=10
+    )
     assert ok.status_code == 303 and s.get(bot.console + "/coda", timeout=10).ok
     # the same code cannot be used again
     again, _ = login(bot, operators["supervisor"], second_factor=False)
     page = again.get(bot.console + "/login/codice", timeout=10).text
-    assert again.post(bot.console + "/login/codice", data={"csrf": csrf_in(page), "codice": code},
-                      allow_redirects=False, timeout=10).status_code == 401
+    assert (
+        again.post(
+            bot.console + "/login/codice",
+            data={"csrf": csrf_in(page), "codice": code},
+            allow_redirects=False,
+            timeout=10,
+        ).status_code
+        == 401
+    )
 
 
 def test_handoff_end_to_end_over_rest(bot, operators):
@@ -154,15 +175,19 @@ def test_handoff_end_to_end_over_rest(bot, operators):
     assert "c&#39;è qualcuno?" in page or "c'è qualcuno?" in page
     assert "[telefono]" in page and "333 1234567" not in page  # redacted by default
     assert "Cosa è successo: stalking" in page and "Comune: Bra" in page
-    assert s.post(f"{bot.console}/richiesta/{number}/nota", data={"csrf": csrf, "testo": "Richiamare domani"},
-                  timeout=10).ok
+    assert s.post(
+        f"{bot.console}/richiesta/{number}/nota", data={"csrf": csrf, "testo": "Richiamare domani"}, timeout=10
+    ).ok
     page = s.get(f"{bot.console}/richiesta/{number}", timeout=30).text
     assert "Richiamare domani" in page and "in carico" in page
     # show personal data: needs a real reason, and the access is written to the audit log
     short = s.post(f"{bot.console}/richiesta/{number}/mostra", data={"csrf": csrf, "motivo": "serve"}, timeout=30).text
     assert "333 1234567" not in short
-    revealed = s.post(f"{bot.console}/richiesta/{number}/mostra",
-                      data={"csrf": csrf, "motivo": "richiamata concordata con la persona"}, timeout=30).text
+    revealed = s.post(
+        f"{bot.console}/richiesta/{number}/mostra",
+        data={"csrf": csrf, "motivo": "richiamata concordata con la persona"},
+        timeout=30,
+    ).text
     assert "333 1234567" in revealed
     assert s.get(bot.console + "/registro", timeout=10).status_code == 403  # operators cannot read the log
     # resume: the bot answers again
@@ -185,9 +210,15 @@ def test_operator_b_cannot_read_or_act_on_as_request(bot, operators):
     csrf = csrf_of(b, bot)
     denied = b.get(f"{bot.console}/richiesta/{number}", timeout=10)
     assert denied.status_code == 403 and "Giulia" not in denied.text and "minaccia" not in denied.text
-    for action, data in (("mostra", {"motivo": "voglio solo controllare una cosa"}), ("nota", {"testo": "x"}),
-                         ("rispondi", {"testo": "ciao"}), ("riprendi", {}), ("chiudi", {}), ("assegna", {}),
-                         ("subentra", {"motivo": "voglio solo controllare una cosa"})):
+    for action, data in (
+        ("mostra", {"motivo": "voglio solo controllare una cosa"}),
+        ("nota", {"testo": "x"}),
+        ("rispondi", {"testo": "ciao"}),
+        ("riprendi", {}),
+        ("chiudi", {}),
+        ("assegna", {}),
+        ("subentra", {"motivo": "voglio solo controllare una cosa"}),
+    ):
         resp = b.post(f"{bot.console}/richiesta/{number}/{action}", data={"csrf": csrf, **data}, timeout=10)
         assert resp.status_code == 403, action
     queue = b.get(bot.console + "/coda?stato=all", timeout=10).text
@@ -198,8 +229,11 @@ def test_operator_b_cannot_read_or_act_on_as_request(bot, operators):
     assert "minaccia" in sup.get(f"{bot.console}/richiesta/{number}", timeout=30).text
     no_reason = sup.post(f"{bot.console}/richiesta/{number}/subentra", data={"csrf": scsrf, "motivo": "io"}, timeout=30)
     assert "Per subentrare scrivi il motivo" in no_reason.text
-    assert sup.post(f"{bot.console}/richiesta/{number}/subentra",
-                    data={"csrf": scsrf, "motivo": "operatrice1 in ferie da domani"}, timeout=30).ok
+    assert sup.post(
+        f"{bot.console}/richiesta/{number}/subentra",
+        data={"csrf": scsrf, "motivo": "operatrice1 in ferie da domani"},
+        timeout=30,
+    ).ok
     assert a.get(f"{bot.console}/richiesta/{number}", timeout=10).status_code == 403  # no longer A's
     log = audit_rows(bot, sup)
     assert "subentra" in log and "operatrice1 in ferie da domani" in log
@@ -212,8 +246,10 @@ def test_a_disabled_operator_is_out_at_the_next_request(bot, operators):
     create_operator("temporanea", PASSWORD, url=bot.db_url, totp_secret=pyotp.random_base32())
     SECRETS["temporanea"] = None
     from assistant import db
+
     with db.session_scope(bot.db_url) as session:
         from sqlalchemy import select
+
         op = session.execute(select(hm.Operator).where(hm.Operator.username == "temporanea")).scalar_one()
         SECRETS["temporanea"], op_id = op.totp_secret, op.id
     t, _ = login(bot, "temporanea")
@@ -238,10 +274,12 @@ def test_transcript_and_queue_show_the_same_local_time(bot, operators):
     times = re.findall(r"<time>([^<]+)</time>", page)
     assert row == received
     from assistant.handoff.service import local_time
+
     events = bot.tracker(sender)["events"]
     last_user = [e for e in events if e["event"] == "user"][-1]
     assert local_time(last_user["timestamp"]) in times  # the same function: Europe/Rome, not UTC
     import datetime as dt
+
     parsed = [dt.datetime.strptime(t, "%d/%m/%Y %H:%M") for t in (row, times[-1])]
     assert abs((parsed[0] - parsed[1]).total_seconds()) <= 60  # the same turn, not an hour apart
 

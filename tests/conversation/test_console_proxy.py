@@ -1,5 +1,6 @@
 """The console's own process behind Debian's nginx (a trusted proxy), clients on different loopback
 addresses: login slow-down per address and per user, cookies and hashed session ids. No Rasa needed."""
+
 import hashlib
 import re
 import subprocess
@@ -38,9 +39,15 @@ def client(source: str) -> requests.Session:
 
 def _console(tmp: Path, extra: dict):
     port = run.free_port()
-    env = {"SV_DATABASE_URL": f"sqlite:///{tmp}/sportello.db", "SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
-           "SV_CONSOLE_PORT": str(port), "SV_AUDIT_KEY": "chiave-di-prova", **extra}
+    env = {
+        "SV_DATABASE_URL": f"sqlite:///{tmp}/sportello.db",
+        "SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
+        "SV_CONSOLE_PORT": str(port),
+        "SV_AUDIT_KEY": "chiave-di-prova",
+        **extra,
+    }
     from assistant.console.app import create_operator
+
     create_operator("operatrice", PASSWORD, url=env["SV_DATABASE_URL"], totp_secret=SECRET)
     procs = run.start(env_extra=env, log_dir=tmp, only=["console"])
     if not run.wait_ready(f"http://127.0.0.1:{port}/login", 60, list(procs.values())):
@@ -75,9 +82,12 @@ http {{
     }}
 }}
 """)
-    procs["nginx"] = subprocess.Popen([NGINX, "-c", str(tmp / "nginx.conf"), "-p", str(tmp)],
-                                      stdout=open(tmp / "nginx-out.log", "ab"), stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+    procs["nginx"] = subprocess.Popen(
+        [NGINX, "-c", str(tmp / "nginx.conf"), "-p", str(tmp)],
+        stdout=open(tmp / "nginx-out.log", "ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     assert run.wait_ready(f"http://127.0.0.1:{front}/login", 30, list(procs.values()))
     yield f"http://127.0.0.1:{front}", env
     run.stop(procs)
@@ -89,8 +99,13 @@ def _csrf(text):
 
 def attempt(s, base, username, password, headers=None):
     csrf = _csrf(s.get(base + "/login", timeout=10).text)
-    return s.post(base + "/login", data={"csrf": csrf, "username": username, "password": password},
-                  headers=headers or {}, allow_redirects=False, timeout=30)
+    return s.post(
+        base + "/login",
+        data={"csrf": csrf, "username": username, "password": password},
+        headers=headers or {},
+        allow_redirects=False,
+        timeout=30,
+    )
 
 
 def test_failures_from_one_address_do_not_block_a_login_from_another(behind_nginx):
@@ -109,8 +124,12 @@ def test_failures_from_one_address_do_not_block_a_login_from_another(behind_ngin
     resp = attempt(operator, base, "operatrice", PASSWORD)
     assert resp.status_code == 303 and resp.headers["Location"] == "/login/codice"
     page = operator.get(base + "/login/codice", timeout=10).text
-    resp = operator.post(base + "/login/codice", data={"csrf": _csrf(page), "codice": pyotp.TOTP(SECRET).now()},
-                         allow_redirects=False, timeout=30)
+    resp = operator.post(
+        base + "/login/codice",
+        data={"csrf": _csrf(page), "codice": pyotp.TOTP(SECRET).now()},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert resp.status_code == 303 and resp.headers["Location"] == "/coda"
     assert "Richieste di contatto" in operator.get(base + "/coda", timeout=10).text
     # and the attacker's address is still slowed down, even with the right password
@@ -127,13 +146,19 @@ def test_cookies_are_secure_with_host_names_by_default_and_ids_stored_hashed(tmp
         assert "Path=/" in cookie and "Domain" not in cookie
         token = form.cookies.get("__Host-sv_login")
         # a browser sends Secure cookies only over https; send it by hand to follow the login over http
-        resp = requests.post(base + "/login", cookies={"__Host-sv_login": token}, allow_redirects=False, timeout=30,
-                             data={"csrf": _csrf(form.text), "username": "operatrice", "password": PASSWORD})
+        resp = requests.post(
+            base + "/login",
+            cookies={"__Host-sv_login": token},
+            allow_redirects=False,
+            timeout=30,
+            data={"csrf": _csrf(form.text), "username": "operatrice", "password": PASSWORD},
+        )
         assert resp.status_code == 303
         session_cookie = resp.headers["Set-Cookie"]
         assert session_cookie.startswith("__Host-sv_console=") and "Secure" in session_cookie
         sid = re.match(r"__Host-sv_console=([^;]+)", session_cookie).group(1)
         import sqlalchemy as sa
+
         engine = sa.create_engine(env["SV_DATABASE_URL"])
         with engine.connect() as conn:
             stored = [r[0] for r in conn.execute(sa.text("SELECT id FROM console_sessions"))]

@@ -1,5 +1,6 @@
 """Danger read on every turn, in the person's own words, and never a dead end — over REST against the
 real Rasa and action servers. Each test says first what a good assistant must do."""
+
 import re
 
 import pytest
@@ -26,10 +27,12 @@ def asked(reply: str) -> list:
 
 def to_question(bot, sender, question):
     """Drive a triage to the point where `question` is the one asked."""
-    steps = {Q_DANGER: ["cerco un centro antiviolenza"],
-             Q_WHAT: ["cerco un centro antiviolenza", "no"],
-             Q_WHO: ["cerco aiuto", "no", '/inform{"cosa_successo": "stalking"}'],
-             Q_COMUNE: ["cerco aiuto", "no", "il mio compagno mi picchia"]}[question]
+    steps = {
+        Q_DANGER: ["cerco un centro antiviolenza"],
+        Q_WHAT: ["cerco un centro antiviolenza", "no"],
+        Q_WHO: ["cerco aiuto", "no", '/inform{"cosa_successo": "stalking"}'],
+        Q_COMUNE: ["cerco aiuto", "no", "il mio compagno mi picchia"],
+    }[question]
     reply = ""
     for text in steps:
         reply = bot.texts(sender, text)
@@ -38,6 +41,7 @@ def to_question(bot, sender, question):
 
 
 # --- every state of the dialogue: a danger message gets 112 at once ------------------------------------
+
 
 def test_state_greeting(bot, sender):
     """After the greeting, a danger message gets 112 first, then the triage starts without asking the danger."""
@@ -103,8 +107,10 @@ def test_state_after_a_knowledge_answer(bot, sender):
 
 # --- the danger question understands words --------------------------------------------------------
 
-@pytest.mark.parametrize("answer", ["si ho paura", "sì, è di là che urla", "adesso stanno urlando",
-                                    "si è qui in casa adesso"])
+
+@pytest.mark.parametrize(
+    "answer", ["si ho paura", "sì, è di là che urla", "adesso stanno urlando", "si è qui in casa adesso"]
+)
 def test_danger_answer_in_words_yes(bot, sender, answer):
     """Yes-like answers, fear and presence mean yes: 112 at once, and the next question (never the same)."""
     to_question(bot, sender, Q_DANGER)
@@ -139,13 +145,17 @@ def test_not_in_danger_said_first(bot, sender):
 
 # --- danger in the person's own words, on any turn -------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "se non apro sfonda la porta",
-    "mi stringe il collo non respiro",
-    "mio padre sta picchiando mia madre in questo momento",
-    "si è qui in casa adesso",
-    "sento le sue chiavi nella porta",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "se non apro sfonda la porta",
+        "mi stringe il collo non respiro",
+        "mio padre sta picchiando mia madre in questo momento",
+        "si è qui in casa adesso",
+        "sento le sue chiavi nella porta",
+    ],
+)
 def test_danger_in_words_mid_triage(bot, sender, text):
     """Danger said later is danger, not the answer to the current question."""
     to_question(bot, sender, Q_COMUNE)
@@ -156,15 +166,18 @@ def test_danger_in_words_mid_triage(bot, sender, text):
 
 def test_self_harm_at_the_end_of_a_long_message(bot, sender):
     """A long message that ends in "voglio solo farla finita" gets 112 and the crisis line at once."""
-    reply = bot.texts(sender, "sono mesi che lui mi umilia davanti a tutti, non ho più amici, al lavoro mi hanno "
-                              "lasciata a casa e i miei non mi parlano, non dormo e non mangio, sono stanca di tutto "
-                              "e voglio solo farla finita")
+    reply = bot.texts(
+        sender,
+        "sono mesi che lui mi umilia davanti a tutti, non ho più amici, al lavoro mi hanno "
+        "lasciata a casa e i miei non mi parlano, non dormo e non mangio, sono stanca di tutto "
+        "e voglio solo farla finita",
+    )
     assert gets_112(reply) and TELEFONO_AMICO in reply and "10 alle 24" in reply
     assert not any(p in reply.lower() for p in NOT_UNDERSTOOD)
 
 
 def test_what_the_danger_message_says_is_kept(bot, sender):
-    """"mi sta picchiando, sono a Chieri": 112 first; Chieri is kept and never asked again."""
+    """ "mi sta picchiando, sono a Chieri": 112 first; Chieri is kept and never asked again."""
     replies = [bot.texts(sender, "il mio compagno mi sta picchiando, sono a Chieri")]
     assert gets_112(replies[0])
     for text in ("mi picchia da anni", "io", "io"):
@@ -177,6 +190,7 @@ def test_what_the_danger_message_says_is_kept(bot, sender):
 
 
 # --- no dead ends ----------------------------------------------------------------------------------
+
 
 def test_hospital_question_mid_triage(bot, sender):
     """A rape victim asking "devo andare in ospedale?" gets a short kind answer and the triage goes on."""
@@ -213,9 +227,15 @@ def test_what_do_i_do_now(bot, sender):
 
 # --- requests to locate a person or a shelter --------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["mia moglie è scappata, dove si trova la casa rifugio?",
-                                  "dove si trova mia moglie adesso?",
-                                  "in quale centro è andata la mia compagna?"])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mia moglie è scappata, dove si trova la casa rifugio?",
+        "dove si trova mia moglie adesso?",
+        "in quale centro è andata la mia compagna?",
+    ],
+)
 def test_location_requests_are_declined(bot, sender, text):
     """Declined with a calm sentence and an alternative (a lawyer, the court); never any address."""
     reply = bot.texts(sender, text)

@@ -1,5 +1,6 @@
 """The directory pages of the console against the real servers: the role, a shelter's address, an
 import with errors refused with file:line, and an edit the assistant shows in the next conversation."""
+
 import csv
 import io
 import re
@@ -25,8 +26,13 @@ def people(bot):
     names = {"operator": f"op-elenco-{suffix}", "supervisor": f"sup-elenco-{suffix}"}
     for role, name in names.items():
         SECRETS[name] = pyotp.random_base32()
-        create_operator(name, PASSWORD, hm.OPERATOR if role == "operator" else hm.SUPERVISOR, url=bot.db_url,
-                        totp_secret=SECRETS[name])
+        create_operator(
+            name,
+            PASSWORD,
+            hm.OPERATOR if role == "operator" else hm.SUPERVISOR,
+            url=bot.db_url,
+            totp_secret=SECRETS[name],
+        )
     return names
 
 
@@ -42,7 +48,8 @@ def directory_routes(bot):
     for route in app.router.routes:
         if route.path.startswith("elenco"):
             path = "/" + route.path.replace("<service_id:str>", "CAV034").replace(
-                "<kind:str>", "centri_antiviolenza_piemonte.csv")
+                "<kind:str>", "centri_antiviolenza_piemonte.csv"
+            )
             for method in route.methods:
                 yield method, path
 
@@ -52,9 +59,13 @@ def test_an_operator_without_the_role_gets_403_everywhere(bot, people):
     routes = list(directory_routes(bot))
     assert len(routes) >= 12
     for method, path in routes:
-        resp = s.request(method, bot.console + path, data={"csrf": csrf, "telefoni": "0142 000100",
-                                                           "fonte": "prova", "data_nuova_fonte": "2026-01-01"},
-                         allow_redirects=False, timeout=30)
+        resp = s.request(
+            method,
+            bot.console + path,
+            data={"csrf": csrf, "telefoni": "0142 000100", "fonte": "prova", "data_nuova_fonte": "2026-01-01"},
+            allow_redirects=False,
+            timeout=30,
+        )
         assert resp.status_code == 403, (method, path, resp.status_code)
     assert "Elenco servizi" not in s.get(bot.console + "/coda", timeout=10).text
     assert edit.get("CAV034", bot.db_url)["telefoni"] != "0142 000100"
@@ -68,9 +79,16 @@ def test_an_operator_without_the_role_gets_403_everywhere(bot, people):
 def test_the_console_refuses_an_address_on_a_shelter(bot, people):
     s, csrf = login(bot, people["supervisor"])
     shelter = next(r["id"] for r in edit.list_services(bot.db_url, tipo="casa_rifugio"))
-    resp = s.post(f"{bot.console}/elenco/voce/{shelter}/modifica",
-                  data={"csrf": csrf, "indirizzo": "via Roma 1", "fonte": "telefonata del 25/11",
-                        "data_nuova_fonte": "2026-11-25"}, timeout=30)
+    resp = s.post(
+        f"{bot.console}/elenco/voce/{shelter}/modifica",
+        data={
+            "csrf": csrf,
+            "indirizzo": "via Roma 1",
+            "fonte": "telefonata del 25/11",
+            "data_nuova_fonte": "2026-11-25",
+        },
+        timeout=30,
+    )
     assert resp.status_code == 400 and "casa rifugio non ha mai un indirizzo" in resp.text
     assert edit.get(shelter, bot.db_url)["indirizzo"] == ""
 
@@ -81,8 +99,12 @@ def test_an_import_with_errors_is_refused_with_file_and_line(bot, people):
     assert exported.status_code == 200 and exported.text.startswith("id,tipo,nome")
     lines = exported.text.splitlines()
     lines[3] = lines[3].replace(",assistenza_vittime_reato,", ",tipo_sbagliato,", 1)
-    resp = s.post(bot.console + "/elenco/importa", data={"csrf": csrf},
-                  files={"file": ("vittime.csv", ("\n".join(lines) + "\n").encode())}, timeout=30)
+    resp = s.post(
+        bot.console + "/elenco/importa",
+        data={"csrf": csrf},
+        files={"file": ("vittime.csv", ("\n".join(lines) + "\n").encode())},
+        timeout=30,
+    )
     assert resp.status_code == 400
     assert "vittime.csv:4: tipo &#39;tipo_sbagliato&#39; sconosciuto" in resp.text and "nulla è cambiato" in resp.text
     assert "Applica" not in resp.text
@@ -103,14 +125,21 @@ def test_an_import_preview_then_apply_over_http(bot, people):
     writer.writeheader()
     writer.writerows(rows)
     new_text = out.getvalue()
-    resp = s.post(bot.console + "/elenco/importa", data={"csrf": csrf},
-                  files={"file": ("vittime.csv", new_text.encode())}, timeout=30)
+    resp = s.post(
+        bot.console + "/elenco/importa",
+        data={"csrf": csrf},
+        files={"file": ("vittime.csv", new_text.encode())},
+        timeout=30,
+    )
     assert resp.status_code == 200, resp.text[:2000]
     shown = re.findall(r"<tr><td>vittime.csv:(\d+)</td><td>modifica VR009[^<]*</td><td>(\w+)</td>", resp.text)
     assert {field for _, field in shown} == {"orari", "fonte_url", "fonte_data"}
     digest = re.search(r'name="digest" value="([^"]+)"', resp.text).group(1)
-    applied = s.post(bot.console + "/elenco/importa/applica",
-                     data={"csrf": csrf, "filename": "vittime.csv", "digest": digest, "testo": new_text}, timeout=30)
+    applied = s.post(
+        bot.console + "/elenco/importa/applica",
+        data={"csrf": csrf, "filename": "vittime.csv", "digest": digest, "testo": new_text},
+        timeout=30,
+    )
     assert applied.status_code == 200 and "Importazione applicata: 1 voci" in applied.text
     entry = edit.get("VR009", bot.db_url)
     assert entry["orari"] == "lunedì 9-12" and entry["fonte_url"].startswith("telefonata del 25/11 | ")
@@ -120,9 +149,17 @@ def test_an_import_preview_then_apply_over_http(bot, people):
 
 def test_an_edit_shows_in_the_next_conversation(bot, people, sender):
     s, csrf = login(bot, people["supervisor"])
-    resp = s.post(bot.console + "/elenco/voce/CAV034/modifica",
-                  data={"csrf": csrf, "telefoni": "0142 000111", "fonte": "telefonata del 25/11",
-                        "data_nuova_fonte": "2026-11-25"}, allow_redirects=False, timeout=30)
+    resp = s.post(
+        bot.console + "/elenco/voce/CAV034/modifica",
+        data={
+            "csrf": csrf,
+            "telefoni": "0142 000111",
+            "fonte": "telefonata del 25/11",
+            "data_nuova_fonte": "2026-11-25",
+        },
+        allow_redirects=False,
+        timeout=30,
+    )
     assert resp.status_code == 303
     time.sleep(check_seconds() + 1)  # the action server reads the directory version at most this often
     bot.texts(sender, "Il mio compagno mi picchia, abito a Casale Monferrato")

@@ -2,6 +2,7 @@
 them are run over REST against the real servers of this test session, and the test fails when the
 share that passes falls below the ratchet of tests/eval/ratchet.json (minus its tolerance).
 Failures are shown by conversation id, turn and expectation only: the test split is never tuned on."""
+
 from scripts.evaluation import conversations, ratchet, sets
 
 

@@ -4,6 +4,7 @@ the real servers over HTTP, must fail.
 Ids are built by the server (tg:<chat>, wa:<From>, rest:<sender>); a REST client can only reach
 rest: conversations and cannot choose its channel; the action server and the HTTP API refuse
 unauthenticated calls; webhooks are answered once; abuse limits answer kindly with 112/1522."""
+
 import json
 import socket
 import subprocess
@@ -28,10 +29,18 @@ def user_texts(tracker):
 
 def wa_call(bot, sender, body, sid):
     url = bot.env["TWILIO_WEBHOOK_URL"]
-    params = {"From": sender, "To": TWILIO_NUMBER, "Body": body, "NumMedia": "0", "MessageSid": sid,
-              "AccountSid": "AC" + "1" * 32}
-    headers = {"Content-Type": "application/x-www-form-urlencoded",
-               "X-Twilio-Signature": RequestValidator(TWILIO_TOKEN).compute_signature(url, params)}
+    params = {
+        "From": sender,
+        "To": TWILIO_NUMBER,
+        "Body": body,
+        "NumMedia": "0",
+        "MessageSid": sid,
+        "AccountSid": "AC" + "1" * 32,
+    }
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": RequestValidator(TWILIO_TOKEN).compute_signature(url, params),
+    }
     req = urllib.request.Request(url, data=urllib.parse.urlencode(params).encode(), headers=headers)
     with urllib.request.urlopen(req, timeout=60) as resp:
         return resp.status
@@ -67,7 +76,9 @@ def test_rest_cannot_answer_or_read_a_whatsapp_conversation(bot, fake_twilio):
 def test_rest_cannot_reach_a_telegram_conversation(bot, fake_telegram):
     chat = 7201
     tg_post(bot, tg_update(chat, "cos'è l'ammonimento?"))
-    answer = wait_for(lambda: [c["body"]["text"] for c in sent_to(fake_telegram, chat) if "Riferimenti:" in c["body"]["text"]])
+    answer = wait_for(
+        lambda: [c["body"]["text"] for c in sent_to(fake_telegram, chat) if "Riferimenti:" in c["body"]["text"]]
+    )
     assert bot.tracker(f"tg:{chat}")["slots"]["topic"] == "ammonimento"
     for forged in (str(chat), f"tg:{chat}"):
         reply = bot.texts(forged, "dimmi di più")
@@ -79,27 +90,33 @@ def test_rest_cannot_reach_a_telegram_conversation(bot, fake_telegram):
 def test_client_chosen_input_channel_is_ignored_and_operator_reply_cannot_leave_rest(bot, fake_twilio):
     sender = "forged-" + uuid.uuid4().hex[:8]
     for text in ("voglio parlare con qualcuno", "sì", '/inform_contact{"handoff_contact": "qui in chat"}'):
-        status, raw = bot.post("/webhooks/rest/webhook", {"sender": sender, "message": text,
-                                                          "input_channel": "twilio"})
+        status, raw = bot.post("/webhooks/rest/webhook", {"sender": sender, "message": text, "input_channel": "twilio"})
         assert status == 200, raw
     tracker = bot.tracker(sender)
     assert tracker["latest_input_channel"] == "rest"
     assert {e.get("input_channel") for e in tracker["events"] if e["event"] == "user"} == {"rest"}
     engine = sa.create_engine(bot.db_url)
     with engine.connect() as conn:
-        channels = conn.execute(sa.text("SELECT channel FROM handoffs WHERE conversation_id = :c"),
-                                {"c": f"rest:{sender}"}).scalars().all()
+        channels = (
+            conn.execute(sa.text("SELECT channel FROM handoffs WHERE conversation_id = :c"), {"c": f"rest:{sender}"})
+            .scalars()
+            .all()
+        )
     engine.dispose()
     assert channels == ["rest"]
     # even asked explicitly, the WhatsApp output refuses a conversation that is not wa:
     calls_before = len(fake_twilio.calls)
     cid = urllib.parse.quote(f"rest:{sender}", safe="")
-    request(f"{bot.base}/conversations/{cid}/tracker/events?token={bot.token}",
-            json.dumps([{"event": "slot", "name": "operator_message", "value": "ciao dall'operatore"}]).encode(),
-            {"Content-Type": "application/json"})
-    status, _, _ = request(f"{bot.base}/conversations/{cid}/execute?token={bot.token}&output_channel=twilio",
-                           json.dumps({"name": "action_operator_message"}).encode(),
-                           {"Content-Type": "application/json"})
+    request(
+        f"{bot.base}/conversations/{cid}/tracker/events?token={bot.token}",
+        json.dumps([{"event": "slot", "name": "operator_message", "value": "ciao dall'operatore"}]).encode(),
+        {"Content-Type": "application/json"},
+    )
+    status, _, _ = request(
+        f"{bot.base}/conversations/{cid}/execute?token={bot.token}&output_channel=twilio",
+        json.dumps({"name": "action_operator_message"}).encode(),
+        {"Content-Type": "application/json"},
+    )
     time.sleep(1)
     assert len(fake_twilio.calls) == calls_before, status
 
@@ -118,7 +135,7 @@ def test_http_api_and_rest_refuse_calls_without_token(bot):
 def test_rasa_refuses_to_start_the_api_without_token(tmp_path):
     env = run.child_env({"SV_ACTIONS_SECRET": "x", "SV_TRACKER_URL": f"sqlite:///{tmp_path}/t.db"})
     cmd = run.commands(run.settings_module.load(env), "unused")["rasa"]
-    cmd = cmd[:cmd.index("--auth-token")] + ["--port", str(run.free_port())]
+    cmd = cmd[: cmd.index("--auth-token")] + ["--port", str(run.free_port())]
     proc = subprocess.run(cmd, cwd=run.ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0
     assert "refusing to start" in proc.stdout + proc.stderr
@@ -128,11 +145,22 @@ def test_rasa_refuses_to_start_the_api_without_token(tmp_path):
 
 # -- 4. the action server: own address only, shared secret on every call --------------------------
 def forged_handoff(conversation):
-    return {"next_action": "action_handoff_create", "sender_id": conversation, "version": "3.6.21",
-            "domain": {}, "tracker": {"sender_id": conversation, "slots": {"handoff_consent": True},
-                                      "latest_message": {}, "events": [], "paused": False,
-                                      "latest_input_channel": "twilio", "active_loop": {},
-                                      "latest_action_name": "action_listen"}}
+    return {
+        "next_action": "action_handoff_create",
+        "sender_id": conversation,
+        "version": "3.6.21",
+        "domain": {},
+        "tracker": {
+            "sender_id": conversation,
+            "slots": {"handoff_consent": True},
+            "latest_message": {},
+            "events": [],
+            "paused": False,
+            "latest_input_channel": "twilio",
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        },
+    }
 
 
 def test_forged_action_server_call_is_refused(bot):
@@ -144,13 +172,17 @@ def test_forged_action_server_call_is_refused(bot):
         assert status == 401, raw
     assert request(f"http://127.0.0.1:{bot.env['SV_ACTIONS_PORT']}/actions")[0] == 401
     # with the secret the same server answers (the check is what refused the calls above)
-    status, raw, _ = request(url, json.dumps({**forged_handoff(conversation), "next_action": "action_nope"}).encode(),
-                             {"Content-Type": "application/json", "X-Sportello-Actions-Secret": ACTIONS_SECRET})
+    status, raw, _ = request(
+        url,
+        json.dumps({**forged_handoff(conversation), "next_action": "action_nope"}).encode(),
+        {"Content-Type": "application/json", "X-Sportello-Actions-Secret": ACTIONS_SECRET},
+    )
     assert status == 404, raw
     engine = sa.create_engine(bot.db_url)
     with engine.connect() as conn:
-        count = conn.execute(sa.text("SELECT COUNT(*) FROM handoffs WHERE conversation_id = :c"),
-                             {"c": conversation}).scalar()
+        count = conn.execute(
+            sa.text("SELECT COUNT(*) FROM handoffs WHERE conversation_id = :c"), {"c": conversation}
+        ).scalar()
     engine.dispose()
     assert count == 0
 
@@ -189,11 +221,14 @@ def test_requests_per_address_are_limited_behind_the_proxy(bot):
 
 
 def test_rest_metadata_is_capped(bot):
-    status, raw = bot.post("/webhooks/rest/webhook", {"sender": "meta-" + uuid.uuid4().hex[:6], "message": "ciao",
-                                                      "metadata": {"x": "a" * 2000}})
+    status, raw = bot.post(
+        "/webhooks/rest/webhook",
+        {"sender": "meta-" + uuid.uuid4().hex[:6], "message": "ciao", "metadata": {"x": "a" * 2000}},
+    )
     assert status == 400 and "metadata" in raw.decode()
-    status, _ = bot.post("/webhooks/rest/webhook", {"sender": "meta-" + uuid.uuid4().hex[:6], "message": "ciao",
-                                                    "metadata": {"x": "a"}})
+    status, _ = bot.post(
+        "/webhooks/rest/webhook", {"sender": "meta-" + uuid.uuid4().hex[:6], "message": "ciao", "metadata": {"x": "a"}}
+    )
     assert status == 200
 
 
@@ -244,6 +279,7 @@ def test_telegram_group_chats_are_ignored(bot, fake_telegram):
 
 def test_twilio_channel_does_not_start_without_its_public_url():
     from rasa_addons.channels.twilio import SafeTwilioInput
+
     credentials = {"account_sid": "AC" + "2" * 32, "auth_token": "t", "twilio_number": "whatsapp:+390000000001"}
     with pytest.raises(SystemExit, match="TWILIO_WEBHOOK_URL"):
         SafeTwilioInput.from_credentials({**credentials, "webhook_url": ""})

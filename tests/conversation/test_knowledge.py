@@ -1,6 +1,7 @@
 """One conversation per knowledge topic: the answer, its legal reference and date, then the details;
 the topics added for the law as it stands (L. 181/2025 and the fact sheet's update) are also reached
 by pressing their button under a related topic."""
+
 import pytest
 
 from assistant import knowledge
@@ -27,8 +28,7 @@ QUESTIONS = {
     "orfani_femminicidio": "mia sorella è stata uccisa dal marito, che aiuti ci sono per i suoi figli?",
     "uomini_vittime": "sono un uomo e mia moglie mi maltratta, quali tutele ho?",
 }
-NEW_TOPICS = ["sostegno_economico", "arresto_differito", "remissione_querela", "orfani_femminicidio",
-              "uomini_vittime"]
+NEW_TOPICS = ["sostegno_economico", "arresto_differito", "remissione_querela", "orfani_femminicidio", "uomini_vittime"]
 
 
 def test_every_topic_has_a_conversation_test():
@@ -79,7 +79,7 @@ def test_typed_yes_after_an_answer_gives_the_details(bot, sender):
 
 
 def test_follow_ups_keep_the_topic_for_another_case(bot, sender):
-    """"e per una truffa invece?", "dimmi di più", "e se sono minorenne?" stay on legal aid and answer
+    """ "e per una truffa invece?", "dimmi di più", "e se sono minorenne?" stay on legal aid and answer
     for the new case; "e per un uomo?" gets the men's text without the 1522 in it."""
     kb = knowledge.load()
     patrocinio = kb.topics["patrocinio"]

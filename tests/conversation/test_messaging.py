@@ -1,5 +1,6 @@
 """Telegram and WhatsApp (Twilio) channels: the real Rasa server receives signed webhook calls and
 talks to local fakes of the Telegram Bot API and of the Twilio REST API over real HTTP."""
+
 import asyncio
 import itertools
 import json
@@ -31,18 +32,28 @@ def tg_update(chat_id, text=None, callback=None):
     update_id = next(_ids)
     chat = {"id": chat_id, "type": "private"}
     if callback is not None:
-        return {"update_id": update_id, "callback_query": {"id": str(update_id), "data": callback,
-                                                           "from": {"id": chat_id}, "message": {"chat": chat}}}
-    return {"update_id": update_id, "message": {"message_id": update_id, "chat": chat, "text": text,
-                                                "from": {"id": chat_id, "is_bot": False}}}
+        return {
+            "update_id": update_id,
+            "callback_query": {
+                "id": str(update_id),
+                "data": callback,
+                "from": {"id": chat_id},
+                "message": {"chat": chat},
+            },
+        }
+    return {
+        "update_id": update_id,
+        "message": {"message_id": update_id, "chat": chat, "text": text, "from": {"id": chat_id, "is_bot": False}},
+    }
 
 
 def tg_post(bot, update, secret=TELEGRAM_SECRET):
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    req = urllib.request.Request(bot.base + "/webhooks/telegram/webhook", data=json.dumps(update).encode(),
-                                 headers=headers)
+    req = urllib.request.Request(
+        bot.base + "/webhooks/telegram/webhook", data=json.dumps(update).encode(), headers=headers
+    )
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
             return resp.status
@@ -72,9 +83,13 @@ def test_telegram_button_press_is_handled(bot, fake_telegram):
     wait_for(lambda: sent_to(fake_telegram, chat))
     update = tg_update(chat, callback="/kb_patrocinio")
     assert tg_post(bot, update) == 200
-    answered = wait_for(lambda: fake_telegram.of("answerCallbackQuery", callback_query_id=update["callback_query"]["id"]))
+    answered = wait_for(
+        lambda: fake_telegram.of("answerCallbackQuery", callback_query_id=update["callback_query"]["id"])
+    )
     assert answered
-    texts = wait_for(lambda: [c["body"]["text"] for c in sent_to(fake_telegram, chat) if "patrocinio" in c["body"]["text"]])
+    texts = wait_for(
+        lambda: [c["body"]["text"] for c in sent_to(fake_telegram, chat) if "patrocinio" in c["body"]["text"]]
+    )
     assert "D.P.R. 115/2002" in texts[0]
 
 
@@ -93,7 +108,10 @@ def test_telegram_help_command_and_photo(bot, fake_telegram):
     chat = 7004
     tg_post(bot, tg_update(chat, "/aiuto"))
     assert "Posso spiegarti" in wait_for(lambda: sent_to(fake_telegram, chat))[0]["body"]["text"]
-    photo = {"update_id": next(_ids), "message": {"message_id": 1, "chat": {"id": chat, "type": "private"}, "photo": [{"file_id": "x"}]}}
+    photo = {
+        "update_id": next(_ids),
+        "message": {"message_id": 1, "chat": {"id": chat, "type": "private"}, "photo": [{"file_id": "x"}]},
+    }
     assert tg_post(bot, photo) == 200
     wait_for(lambda: any("Non ho ricevuto nessun testo" in c["body"]["text"] for c in sent_to(fake_telegram, chat)))
 
@@ -104,7 +122,9 @@ def test_telegram_exit_resets_the_conversation(bot, fake_telegram):
     wait_for(lambda: sent_to(fake_telegram, chat))
     assert bot.tracker(f"tg:{chat}")["slots"]["topic"] == "ammonimento"
     tg_post(bot, tg_update(chat, "/esci"))
-    texts = wait_for(lambda: [c["body"]["text"] for c in sent_to(fake_telegram, chat) if "Elimina chat" in c["body"]["text"]])
+    texts = wait_for(
+        lambda: [c["body"]["text"] for c in sent_to(fake_telegram, chat) if "Elimina chat" in c["body"]["text"]]
+    )
     assert "112" in texts[0]
     tracker = bot.tracker(f"tg:{chat}")  # events after the restart only
     assert tracker["slots"]["topic"] is None
@@ -112,16 +132,24 @@ def test_telegram_exit_resets_the_conversation(bot, fake_telegram):
 
 
 def test_telegram_burst_of_50_updates_from_10_chats_in_order(bot, fake_telegram):
-    questions = ["cos'è l'ammonimento?", "posso avere un avvocato gratis?", "cos'è il codice rosso?",
-                 "cos'è la giustizia riparativa?", "cosa dice la legge regionale 23 del 2007?"]
+    questions = [
+        "cos'è l'ammonimento?",
+        "posso avere un avvocato gratis?",
+        "cos'è il codice rosso?",
+        "cos'è la giustizia riparativa?",
+        "cosa dice la legge regionale 23 del 2007?",
+    ]
     markers = ["questore", "patrocinio a spese dello Stato", "Codice Rosso", "giustizia riparativa", "L.R. 23/2007"]
     chats = list(range(7100, 7110))
 
     async def one_chat(session, chat):
         statuses = []
         for question in questions:
-            async with session.post(bot.base + "/webhooks/telegram/webhook", json=tg_update(chat, question),
-                                    headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}) as resp:
+            async with session.post(
+                bot.base + "/webhooks/telegram/webhook",
+                json=tg_update(chat, question),
+                headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+            ) as resp:
                 statuses.append(resp.status)
         return statuses
 
@@ -140,8 +168,14 @@ def test_telegram_burst_of_50_updates_from_10_chats_in_order(bot, fake_telegram)
 # -- WhatsApp through Twilio ------------------------------------------------------------------
 def wa_post(bot, sender, body="", media=0, sign=True):
     url = bot.env["TWILIO_WEBHOOK_URL"]
-    params = {"From": sender, "To": TWILIO_NUMBER, "Body": body, "NumMedia": str(media),
-              "MessageSid": "SM" + str(next(_ids)).zfill(32), "AccountSid": "AC" + "1" * 32}
+    params = {
+        "From": sender,
+        "To": TWILIO_NUMBER,
+        "Body": body,
+        "NumMedia": str(media),
+        "MessageSid": "SM" + str(next(_ids)).zfill(32),
+        "AccountSid": "AC" + "1" * 32,
+    }
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     if sign:
         headers["X-Twilio-Signature"] = RequestValidator(TWILIO_TOKEN).compute_signature(url, params)

@@ -2,6 +2,7 @@
 python-socketio client, as an attacker would use it: only the assistant's own origin is accepted,
 the server issues the conversation (web:<random>) and signs it, and no client-chosen, unsigned,
 foreign or expired id reaches another conversation (another widget's, a Telegram, WhatsApp or REST one)."""
+
 import asyncio
 import json
 import time
@@ -32,6 +33,7 @@ class Widget:
     def _recorder(self, name):
         async def record(data=None):
             await self.events.put((name, data))
+
         return record
 
     async def connect(self, transport="polling"):  # (this aiohttp is too old for the client's websocket)
@@ -65,8 +67,7 @@ def conversation(token):
 def user_texts(bot, conversation_id):
     """What the person said in a conversation, read through Rasa's HTTP API (with the token; Sanic
     does not decode path parameters, so the id goes as it is)."""
-    return [e.get("text") for e in bot.tracker(conversation_id)["events"]
-            if e.get("event") == "user"]
+    return [e.get("text") for e in bot.tracker(conversation_id)["events"] if e.get("event") == "user"]
 
 
 def settled_user_texts(bot, conversation_id, at_least=1):
@@ -92,6 +93,7 @@ def test_a_foreign_origin_is_refused(bot):
         ours = await Widget(bot).connect()
         assert (await ours.session())["session_token"]
         await ours.close()
+
     run(scenario())
 
 
@@ -106,6 +108,7 @@ def test_a_foreign_origin_cannot_open_a_websocket(bot):
         async with websockets.connect(url, origin=bot.web, open_timeout=20) as ws:
             opening = await asyncio.wait_for(ws.recv(), TIMEOUT)
             assert opening.startswith("0") and json.loads(opening[1:])["sid"]  # engine.io's open packet
+
     run(scenario())
 
 
@@ -132,6 +135,7 @@ def test_the_server_issues_a_random_signed_session(bot):
         assert "Sportello Vittime" in reply["text"]
         assert await asyncio.to_thread(settled_user_texts, bot, conversation(first["session_token"])) == ["ciao"]
         await one.close(), await two.close()
+
     run(scenario())
 
 
@@ -141,6 +145,7 @@ def test_a_message_before_the_session_gets_an_error_event(bot):
         await widget.sio.emit("user_uttered", {"message": "ciao", "session_id": "qualunque"})
         assert (await widget.next("session_error"))["reason"]
         await widget.close()
+
     run(scenario())
 
 
@@ -157,12 +162,21 @@ def test_client_chosen_unsigned_foreign_or_expired_ids_get_a_fresh_conversation(
         _, other_secret_token = issue("un-altro-segreto")
         _, expired = issue(secret, now=time.time() - 3 * 24 * 3600)
         forged = [
-            {"session_id": session}, {"session_id": conversation(token)},  # the old protocol: a chosen id
-            {"session_token": session}, {"session_token": conversation(token)},
-            {"session_token": f"{session}.{issued}.{mac[:-2]}AA"}, {"session_token": f"{session}.{int(issued) + 1}.{mac}"},
-            {"session_token": other_secret_token}, {"session_token": expired},
-            {"session_token": "tg:123456"}, {"session_token": "wa:+393330000000"}, {"session_token": sender},
-            {"session_token": "rest:" + sender}, {"session_token": ["x"]}, {"session_token": "x" * 10000}, "testo",
+            {"session_id": session},
+            {"session_id": conversation(token)},  # the old protocol: a chosen id
+            {"session_token": session},
+            {"session_token": conversation(token)},
+            {"session_token": f"{session}.{issued}.{mac[:-2]}AA"},
+            {"session_token": f"{session}.{int(issued) + 1}.{mac}"},
+            {"session_token": other_secret_token},
+            {"session_token": expired},
+            {"session_token": "tg:123456"},
+            {"session_token": "wa:+393330000000"},
+            {"session_token": sender},
+            {"session_token": "rest:" + sender},
+            {"session_token": ["x"]},
+            {"session_token": "x" * 10000},
+            "testo",
         ]
         attacker = await Widget(bot).connect()
         for request in forged:
@@ -175,6 +189,7 @@ def test_client_chosen_unsigned_foreign_or_expired_ids_get_a_fresh_conversation(
         assert await asyncio.to_thread(settled_user_texts, bot, mine) == ["sono io, dimmi di più"]
         assert await asyncio.to_thread(settled_user_texts, bot, conversation(token)) == ["il mio ex mi segue"]
         await attacker.close(), await victim.close()
+
     run(scenario())
     assert ["ciao"] in (user_texts(bot, sender), user_texts(bot, "rest:" + sender))  # untouched
     for other in ("tg:123456", "wa:+393330000000"):
@@ -183,6 +198,7 @@ def test_client_chosen_unsigned_foreign_or_expired_ids_get_a_fresh_conversation(
 
 def test_a_valid_token_continues_the_conversation_and_receives_operator_replies(bot):
     from assistant.handoff.rasa_client import RasaApi
+
     api = RasaApi(bot.base, bot.token)
 
     async def scenario():
@@ -203,6 +219,7 @@ def test_a_valid_token_continues_the_conversation_and_receives_operator_replies(
         assert (await other.next("bot_uttered"))["text"].endswith("Messaggio per l'altra persona.")
         assert await asyncio.to_thread(settled_user_texts, bot, conversation(token)) == ["ciao"]
         await again.close(), await other.close()
+
     run(scenario())
 
 
@@ -215,6 +232,7 @@ def test_malformed_events_are_answered(bot):
             reply = await widget.next("bot_uttered")
             assert reply.get("text"), payload
         await widget.close()
+
     run(scenario())
 
 
@@ -224,6 +242,7 @@ def test_session_request_without_a_body_is_answered(bot):
         await widget.sio.emit("session_request")
         assert (await widget.next("session_confirm"))["renewed"] is True
         await widget.close()
+
     run(scenario())
 
 
@@ -234,8 +253,9 @@ def test_the_widgets_quick_exit_erases_the_conversation(bot):
     def stored(conversation_id):
         engine = sa.create_engine(bot.env["SV_TRACKER_URL"])
         with engine.connect() as conn:
-            count = conn.execute(sa.text("SELECT COUNT(*) FROM events WHERE sender_id = :s"),
-                                 {"s": conversation_id}).scalar_one()
+            count = conn.execute(
+                sa.text("SELECT COUNT(*) FROM events WHERE sender_id = :s"), {"s": conversation_id}
+            ).scalar_one()
         engine.dispose()
         return count
 
@@ -252,4 +272,5 @@ def test_the_widgets_quick_exit_erases_the_conversation(bot):
             await asyncio.sleep(0.3)
         assert stored(conversation(token)) == 0
         await widget.close()
+
     run(scenario())

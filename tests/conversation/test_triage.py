@@ -1,4 +1,5 @@
 """Triage conversations over REST: danger first, few questions, the right services."""
+
 import re
 
 

@@ -12,6 +12,7 @@ Debian's nginx with the internal configuration of `deploy/nginx.conf.template` (
 PostgreSQL and Redis: the session's (tests/conftest.py: SV_TEST_PG_URL / SV_TEST_REDIS_URL, the local
 servers, or throwaway ones started for the run); never skipped.
 """
+
 import asyncio
 import json
 import os
@@ -36,17 +37,50 @@ PG_DB = "sportello_replicas_test"
 REDIS_DB = 7  # a database of its own on the session's Redis: flushed at the start
 CONVERSATIONS, TURNS = 64, 20
 KILL_AFTER = 0.35  # share of all turns answered before one replica is killed
-COMUNI = ["Torino", "Pinerolo", "Alba", "Biella", "Novara", "Cuneo", "Asti", "Vercelli", "Ivrea", "Bra",
-          "Casale Monferrato", "Domodossola", "Chieri", "Moncalieri", "Alessandria", "Savigliano"]
+COMUNI = [
+    "Torino",
+    "Pinerolo",
+    "Alba",
+    "Biella",
+    "Novara",
+    "Cuneo",
+    "Asti",
+    "Vercelli",
+    "Ivrea",
+    "Bra",
+    "Casale Monferrato",
+    "Domodossola",
+    "Chieri",
+    "Moncalieri",
+    "Alessandria",
+    "Savigliano",
+]
 
 
 def script(i: int):
     """20 realistic Italian turns: knowledge questions, a triage through to the services, more questions."""
-    return ["ciao", "cos'è l'ammonimento?", "come si fa una querela?", "quanto tempo ho per fare querela?",
-            "posso avere un avvocato gratis?", "grazie", "il mio ex mi perseguita", "no", COMUNI[i % len(COMUNI)],
-            "che diritti ha la persona offesa?", "cos'è l'ordine di protezione?", "e il risarcimento?",
-            "sono straniera, posso avere un permesso di soggiorno?", "cos'è il codice rosso?", "ok",
-            "cerco un centro antiviolenza", "no", "mi picchia", COMUNI[(i + 3) % len(COMUNI)], "grazie, ciao"]
+    return [
+        "ciao",
+        "cos'è l'ammonimento?",
+        "come si fa una querela?",
+        "quanto tempo ho per fare querela?",
+        "posso avere un avvocato gratis?",
+        "grazie",
+        "il mio ex mi perseguita",
+        "no",
+        COMUNI[i % len(COMUNI)],
+        "che diritti ha la persona offesa?",
+        "cos'è l'ordine di protezione?",
+        "e il risarcimento?",
+        "sono straniera, posso avere un permesso di soggiorno?",
+        "cos'è il codice rosso?",
+        "ok",
+        "cerco un centro antiviolenza",
+        "no",
+        "mi picchia",
+        COMUNI[(i + 3) % len(COMUNI)],
+        "grazie, ciao",
+    ]
 
 
 class Cluster:
@@ -55,7 +89,9 @@ class Cluster:
         self.token = uuid.uuid4().hex
 
     def log_tail(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-2500:]}" for p in sorted(self.tmp.rglob("*.log")))
+        return "\n".join(
+            f"--- {p.name}\n{p.read_text(errors='replace')[-2500:]}" for p in sorted(self.tmp.rglob("*.log"))
+        )
 
 
 def _fresh_database(server_url: str) -> str:
@@ -76,9 +112,15 @@ def cluster(postgres_url, redis_url):
     c.proxy = TcpProxy(server.host, server.port or 5432)  # every process reaches PostgreSQL through it (cut in a test)
     proxied = server.set(host="127.0.0.1", port=c.proxy.port, database=PG_DB).render_as_string(hide_password=False)
     redis_host, redis_port = redis_host_port(redis_url)
-    c.env = {"SV_TRACKER_URL": proxied, "SV_DATABASE_URL": proxied, "SV_LOCK_STORE": "redis",
-             "SV_REDIS_HOST": redis_host, "SV_REDIS_PORT": str(redis_port), "SV_REDIS_DB": str(REDIS_DB),
-             "SV_ACTIONS_PORT": str(run.free_port())}
+    c.env = {
+        "SV_TRACKER_URL": proxied,
+        "SV_DATABASE_URL": proxied,
+        "SV_LOCK_STORE": "redis",
+        "SV_REDIS_HOST": redis_host,
+        "SV_REDIS_PORT": str(redis_port),
+        "SV_REDIS_DB": str(REDIS_DB),
+        "SV_ACTIONS_PORT": str(run.free_port()),
+    }
     # the deploy's migrate step: Alembic, then the seed directory
     env = run.child_env({**c.env, "SV_DATABASE_URL": c.direct_url})
     for cmd in (["-m", "assistant.migrations", "upgrade"], ["-m", "assistant.directory", "load", "--if-changed"]):
@@ -101,10 +143,14 @@ def _events(url: str, senders):
     engine = sa.create_engine(url)
     out = {s: [] for s in senders}
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT sender_id, type_name, data, timestamp FROM events "
-                                    "WHERE type_name IN ('user', 'bot') ORDER BY id"))
+        rows = conn.execute(
+            sa.text(
+                "SELECT sender_id, type_name, data, timestamp FROM events "
+                "WHERE type_name IN ('user', 'bot') ORDER BY id"
+            )
+        )
         for conversation, kind, data, stamp in rows:
-            sender = conversation[len("rest:"):]  # a REST sender is stored as rest:<sender>
+            sender = conversation[len("rest:") :]  # a REST sender is stored as rest:<sender>
             if conversation.startswith("rest:") and sender in out:
                 out[sender].append((kind, json.loads(data).get("text"), stamp))
     engine.dispose()
@@ -115,13 +161,25 @@ async def _conversation(session, base, sender, turns, records, progress, timeout
     for n, text in enumerate(turns):
         started = time.monotonic()
         try:
-            async with session.post(f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                                    timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
+            async with session.post(
+                f"{base}/webhooks/rest/webhook",
+                json={"sender": sender, "message": text},
+                timeout=aiohttp.ClientTimeout(total=timeout),
+            ) as resp:
                 status, body = resp.status, await resp.text()
         except (aiohttp.ClientError, asyncio.TimeoutError) as err:
             status, body = 0, repr(err)
-        records.append({"sender": sender, "turn": n, "text": text, "status": status, "body": body,
-                        "start": started, "end": time.monotonic()})
+        records.append(
+            {
+                "sender": sender,
+                "turn": n,
+                "text": text,
+                "status": status,
+                "body": body,
+                "start": started,
+                "end": time.monotonic(),
+            }
+        )
         progress["done"] += 1
 
 
@@ -139,8 +197,13 @@ async def _drive(cluster, senders, kill):
         killed["end"] = time.monotonic()
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=len(senders) + 8)) as session:
-        await asyncio.gather(killer(), *(_conversation(session, cluster.base, s, script(i), records, progress, 240)
-                                         for i, s in enumerate(senders)))
+        await asyncio.gather(
+            killer(),
+            *(
+                _conversation(session, cluster.base, s, script(i), records, progress, 240)
+                for i, s in enumerate(senders)
+            ),
+        )
     return records, killed
 
 
@@ -153,8 +216,10 @@ def test_64_conversations_on_2_replicas_one_killed_mid_run(cluster):
     by_sender = {s: sorted((r for r in records if r["sender"] == s), key=lambda r: r["turn"]) for s in senders}
     (cluster.tmp / "records.json").write_text(json.dumps(records, ensure_ascii=False, indent=1))
     failed = [r for r in records if r["status"] != 200]
-    print(f"\n{len(records)} turns in {elapsed:.0f} s; replica killed after "
-          f"{killed['start'] - started:.0f} s; {len(failed)} turns failed (in flight on the killed replica)")
+    print(
+        f"\n{len(records)} turns in {elapsed:.0f} s; replica killed after "
+        f"{killed['start'] - started:.0f} s; {len(failed)} turns failed (in flight on the killed replica)"
+    )
 
     # every turn has an answer, except at most one per conversation: the one in flight at the kill
     for r in failed:
@@ -196,8 +261,9 @@ def test_64_conversations_on_2_replicas_one_killed_mid_run(cluster):
                 # the REST channel splits a text at blank lines: compare the joined texts
                 answered = "\n\n".join(m.get("text", "") for m in json.loads(r["body"]))
                 have = turns[pos] if pos < len(turns) else None
-                assert have == (r["text"], answered), \
+                assert have == (r["text"], answered), (
                     f"{s} turn {r['turn']}: stored {have!r}, sent/answered {(r['text'], answered)!r} ({cluster.tmp})"
+                )
                 pos += 1
             elif pos < len(turns) and turns[pos][0] == r["text"] and turns[pos][1]:
                 pos += 1  # the in-flight turn, stored by the killed replica before it died: once, with its answer
@@ -218,8 +284,12 @@ def _turns(events):
 
 def _say(base, sender, text):
     import urllib.request
-    req = urllib.request.Request(f"{base}/webhooks/rest/webhook", headers={"Content-Type": "application/json"},
-                                 data=json.dumps({"sender": sender, "message": text}).encode())
+
+    req = urllib.request.Request(
+        f"{base}/webhooks/rest/webhook",
+        headers={"Content-Type": "application/json"},
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+    )
     with urllib.request.urlopen(req, timeout=120) as resp:
         assert resp.status == 200
         return "\n".join(m.get("text", "") for m in json.loads(resp.read()))

@@ -1,4 +1,5 @@
 """Unit tests use their own directory database (a temporary SQLite file, or SV_TEST_DATABASE_URL)."""
+
 import os
 import tempfile
 
@@ -12,5 +13,6 @@ os.environ["SV_DATABASE_URL"] = DB_URL  # read by assistant.settings when the mo
 @pytest.fixture(scope="session")
 def db_url():
     from assistant.directory import loader
+
     loader.load(DB_URL)
     return DB_URL

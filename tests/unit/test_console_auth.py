@@ -1,11 +1,13 @@
 """Console authentication pieces: client address behind proxies, TOTP steps, slow-down arithmetic."""
+
 import datetime as dt
 
 import pyotp
 
 from assistant import db
 from assistant.console import auth
-from assistant.handoff import models as hm, service
+from assistant.handoff import models as hm
+from assistant.handoff import service
 
 
 def test_client_address_trusts_only_the_configured_number_of_proxies():

@@ -1,5 +1,6 @@
 """Content checks: every topic has references and a date, no forbidden legal statements, NLU data
 sizes, held-out data kept apart, phone numbers in texts match the directory."""
+
 import csv
 import datetime as dt
 import re
@@ -20,7 +21,8 @@ def _nlu(path: Path):
     for block in data.get("nlu", []):
         if "intent" in block:
             out.setdefault(block["intent"], []).extend(
-                line[2:].strip() for line in block["examples"].splitlines() if line.strip().startswith("- "))
+                line[2:].strip() for line in block["examples"].splitlines() if line.strip().startswith("- ")
+            )
     return out
 
 
@@ -69,8 +71,10 @@ def test_no_repealed_article_and_no_twelve_month_stalking_term():
         assert "342-bis" not in text and "342 bis" not in text, topic.key
         for sentence in re.split(r"(?<=[.;:])\s", normalise(text)):
             if "stalking" in sentence or "atti persecutori" in sentence:
-                assert not re.search(r"\b(12|dodici) mesi\b", sentence) or "violenza sessuale" in sentence, \
-                    (topic.key, sentence)
+                assert not re.search(r"\b(12|dodici) mesi\b", sentence) or "violenza sessuale" in sentence, (
+                    topic.key,
+                    sentence,
+                )
 
 
 def test_stalking_term_is_six_months():
@@ -96,8 +100,7 @@ def test_held_out_examples_are_separate_and_enough():
     assert not overlap, overlap
 
 
-NEW_TOPICS = ["sostegno_economico", "arresto_differito", "remissione_querela", "orfani_femminicidio",
-              "uomini_vittime"]
+NEW_TOPICS = ["sostegno_economico", "arresto_differito", "remissione_querela", "orfani_femminicidio", "uomini_vittime"]
 MONTHS = {name: number for number, name in enumerate(knowledge.MONTHS, start=1)}
 
 
@@ -171,8 +174,15 @@ def test_femicide_and_law_181_in_the_topics_it_changed():
     for crime in ("diffusione di immagini sessuali", "tentato femminicidio", "tentato omicidio aggravato"):
         assert crime in codice.summary, crime
     rights = normalise(_topic_text("diritti_offesa"))
-    for fact in ("ascoltata di persona dal pubblico ministero", "familiari stretti", "patteggiamento",
-                 "memorie scritte", "braccialetto", "consenso scritto", "un solo ente"):
+    for fact in (
+        "ascoltata di persona dal pubblico ministero",
+        "familiari stretti",
+        "patteggiamento",
+        "memorie scritte",
+        "braccialetto",
+        "consenso scritto",
+        "un solo ente",
+    ):
         assert normalise(fact) in rights, fact
     assert "parere" not in rights  # the victim is notified and heard: the law gives her no "opinion"
     minors = normalise(knowledge.load().topics["minori"].summary)
@@ -200,17 +210,32 @@ def test_permits_last_one_year_and_the_labour_exploitation_permit_is_there():
     text = _topic_text("permesso_stranieri")
     assert "6 mesi" not in text and "sei mesi" not in text
     assert "18-ter" in text and "durano un anno" in text and "603-bis" in text
-    for part in (knowledge.load().topics["permesso_stranieri"].summary, knowledge.load().topics["permesso_stranieri"].details):
+    for part in (
+        knowledge.load().topics["permesso_stranieri"].summary,
+        knowledge.load().topics["permesso_stranieri"].details,
+    ):
         assert "centro antiviolenza" in part and "servizi sociali" in part
 
 
 def test_legal_aid_list_own_income_and_orphans():
     text = normalise(_topic_text("patrocinio"))
-    for crime in ("maltrattamenti in famiglia", "stalking", "violenza sessuale", "atti sessuali con minorenne",
-                  "mutilazioni genitali femminili", "tentato femminicidio", "tentato omicidio",
-                  "riduzione in schiavitu", "prostituzione minorile", "pornografia minorile", "turismo sessuale",
-                  "tratta di persone", "acquisto e vendita di schiavi", "corruzione di minorenne",
-                  "adescamento di minorenni"):
+    for crime in (
+        "maltrattamenti in famiglia",
+        "stalking",
+        "violenza sessuale",
+        "atti sessuali con minorenne",
+        "mutilazioni genitali femminili",
+        "tentato femminicidio",
+        "tentato omicidio",
+        "riduzione in schiavitu",
+        "prostituzione minorile",
+        "pornografia minorile",
+        "turismo sessuale",
+        "tratta di persone",
+        "acquisto e vendita di schiavi",
+        "corruzione di minorenne",
+        "adescamento di minorenni",
+    ):
         assert crime in text, crime
     assert "conta solo il tuo reddito" in text and "art 76 c 4" in text
     for key in ("patrocinio", "orfani_femminicidio"):
@@ -250,8 +275,14 @@ def test_new_topics_exist_with_their_sources_and_are_offered_as_buttons():
     for crime in ("572", "612-bis", "387-bis"):
         assert crime in " ".join(arrest.references), crime
     remission = _topic_text("remissione_querela")
-    for fact in ("art. 152", "90-quater", "giustificato motivo", "giustizia riparativa", "609-septies",
-                 "curatore speciale"):
+    for fact in (
+        "art. 152",
+        "90-quater",
+        "giustificato motivo",
+        "giustizia riparativa",
+        "609-septies",
+        "curatore speciale",
+    ):
         assert fact in remission, fact
     orphans = _topic_text("orfani_femminicidio")
     for fact in ("familiari stretti", "4-quater", "60.000", "borse di studio", "Prefettura"):
@@ -265,8 +296,11 @@ def test_new_topics_exist_with_their_sources_and_are_offered_as_buttons():
 def test_grant_calls_and_deadlines_only_while_open():
     """A deadline written in a text must not have passed (e.g. orphans' study grants)."""
     today = dt.date.today()
-    pattern = re.compile(r"\b(?:entro|scadenza|scade)\D{0,20}?(\d{1,2})(?: |/)(\d{1,2}|" +
-                         "|".join(knowledge.MONTHS) + r")(?: |/)(\d{4})\b")
+    pattern = re.compile(
+        r"\b(?:entro|scadenza|scade)\D{0,20}?(\d{1,2})(?: |/)(\d{1,2}|"
+        + "|".join(knowledge.MONTHS)
+        + r")(?: |/)(\d{4})\b"
+    )
     for name, text in _spoken_texts().items():
         for day, month, year in pattern.findall(normalise(text)):
             month_number = int(month) if month.isdigit() else MONTHS[month]
@@ -290,8 +324,11 @@ def test_phone_numbers_in_texts_are_in_the_directory():
     for text in texts:
         # helpline shapes: 11x, 15xx, 19xxx, 116xxx, 800 numbers (article numbers are not phones),
         # landlines (0…) and mobiles (3…) written in groups
-        for match in re.findall(r"(?<![\d.,/-])(11\d|15\d\d|19\d{3}|116 ?\d{3}|800(?: ?\d){6,7}"
-                                r"|0\d{1,3}(?: \d{2,4}){2,3}|3\d\d(?: \d{3,4}){2})(?![\d.,/-])", text):
+        for match in re.findall(
+            r"(?<![\d.,/-])(11\d|15\d\d|19\d{3}|116 ?\d{3}|800(?: ?\d){6,7}"
+            r"|0\d{1,3}(?: \d{2,4}){2,3}|3\d\d(?: \d{3,4}){2})(?![\d.,/-])",
+            text,
+        ):
             found.add(re.sub(r"\D", "", match))
     unknown = {n for n in found if n not in known}
     assert not unknown, unknown

@@ -1,6 +1,7 @@
 """The deploy files expose only what must be public (issue 14). No container engine or cluster
 here: compose and Helm values are parsed; nginx is Debian's, started with the rendered public and
 internal configurations in front of a local fake upstream and requested over HTTP."""
+
 import http.server
 import re
 import shutil
@@ -19,18 +20,28 @@ from scripts import lb
 
 ROOT = Path(__file__).resolve().parents[2]
 
-PUBLIC_LOCATIONS = {"/socket.io/", "= /webhooks/telegram/webhook", "= /webhooks/twilio/webhook", "/widget/", "/vendor/",
-                    "/"}
+PUBLIC_LOCATIONS = {
+    "/socket.io/",
+    "= /webhooks/telegram/webhook",
+    "= /webhooks/twilio/webhook",
+    "/widget/",
+    "/vendor/",
+    "/",
+}
 
 
 def locations(conf: str):
-    return {line.strip()[len("location "):-1].strip() for line in conf.splitlines()
-            if line.strip().startswith("location ") and line.strip().endswith("{")}
+    return {
+        line.strip()[len("location ") : -1].strip()
+        for line in conf.splitlines()
+        if line.strip().startswith("location ") and line.strip().endswith("{")
+    }
 
 
 def test_public_config_is_the_rendered_template():
-    assert (ROOT / "deploy" / "nginx.public.conf").read_text() == lb.render("public"), \
+    assert (ROOT / "deploy" / "nginx.public.conf").read_text() == lb.render("public"), (
         "run: python scripts/lb.py render"
+    )
 
 
 def test_public_config_exposes_only_public_paths_and_logs_nothing_personal():
@@ -89,16 +100,29 @@ def nginx(tmp_path):
 
     def start(profile):
         port = serve.free_port()
-        body = lb.render(profile, rasa=[f"127.0.0.1:{upstream.server_address[1]}"], LISTEN=f"127.0.0.1:{port}",
-                         ACCESS_LOG=str(tmp_path / "access.log"), ERROR_LOG=str(tmp_path / "error.log"),
-                         WEB=f"127.0.0.1:{upstream.server_address[1]}")
-        temp = "\n".join(f"    {k}_temp_path {tmp_path}/{k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        body = lb.render(
+            profile,
+            rasa=[f"127.0.0.1:{upstream.server_address[1]}"],
+            LISTEN=f"127.0.0.1:{port}",
+            ACCESS_LOG=str(tmp_path / "access.log"),
+            ERROR_LOG=str(tmp_path / "error.log"),
+            WEB=f"127.0.0.1:{upstream.server_address[1]}",
+        )
+        temp = "\n".join(
+            f"    {k}_temp_path {tmp_path}/{k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
         conf = tmp_path / f"{profile}.conf"
-        conf.write_text(f"worker_processes 1;\ndaemon off;\npid {tmp_path}/{profile}.pid;\n"
-                        f"error_log {tmp_path}/main-error.log warn;\nevents {{ worker_connections 64; }}\n"
-                        f"http {{\n{temp}\n{body}\n}}\n")
-        proc = subprocess.Popen([lb.NGINX, "-c", str(conf), "-p", str(tmp_path)], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, start_new_session=True)
+        conf.write_text(
+            f"worker_processes 1;\ndaemon off;\npid {tmp_path}/{profile}.pid;\n"
+            f"error_log {tmp_path}/main-error.log warn;\nevents {{ worker_connections 64; }}\n"
+            f"http {{\n{temp}\n{body}\n}}\n"
+        )
+        proc = subprocess.Popen(
+            [lb.NGINX, "-c", str(conf), "-p", str(tmp_path)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         started.append(proc)
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -121,10 +145,18 @@ def nginx(tmp_path):
 
 def test_public_nginx_refuses_rest_and_the_http_api(nginx, tmp_path):
     base, upstream = nginx("public")
-    for method, path in [("POST", "/webhooks/rest/webhook"), ("GET", "/webhooks/rest/"),
-                         ("GET", "/conversations/x/tracker"), ("GET", "/conversations/tg%3A1/tracker?token=t"),
-                         ("POST", "/conversations/x/execute"), ("GET", "/status"), ("POST", "/model/parse"),
-                         ("GET", "/"), ("GET", "/version"), ("GET", "/webhooks/telegram/webhook")]:
+    for method, path in [
+        ("POST", "/webhooks/rest/webhook"),
+        ("GET", "/webhooks/rest/"),
+        ("GET", "/conversations/x/tracker"),
+        ("GET", "/conversations/tg%3A1/tracker?token=t"),
+        ("POST", "/conversations/x/execute"),
+        ("GET", "/status"),
+        ("POST", "/model/parse"),
+        ("GET", "/"),
+        ("GET", "/version"),
+        ("GET", "/webhooks/telegram/webhook"),
+    ]:
         status, _ = fetch(base + path, method, b"{}" if method == "POST" else None)
         assert status in (403, 404), (method, path, status)
     assert upstream.seen == []
@@ -137,9 +169,12 @@ def test_public_nginx_refuses_rest_and_the_http_api(nginx, tmp_path):
     assert fetch(base + "/vendor/socket.io.min.js") == (200, b"upstream")
     assert fetch(base + "/widget/frame.html", "POST", b"{}")[0] == 403
     assert [(m, p) for m, p, _ in upstream.seen] == [
-        ("POST", "/webhooks/telegram/webhook"), ("POST", "/webhooks/twilio/webhook"),
-        ("GET", "/socket.io/?EIO=4&transport=polling&sid=SECRETSID"), ("GET", "/widget/frame.html"),
-        ("GET", "/vendor/socket.io.min.js")]
+        ("POST", "/webhooks/telegram/webhook"),
+        ("POST", "/webhooks/twilio/webhook"),
+        ("GET", "/socket.io/?EIO=4&transport=polling&sid=SECRETSID"),
+        ("GET", "/widget/frame.html"),
+        ("GET", "/vendor/socket.io.min.js"),
+    ]
     assert {ip for _, p, ip in upstream.seen if not p.startswith(("/widget/", "/vendor/"))} == {"127.0.0.1"}
     log = (tmp_path / "access.log").read_text()
     assert "/socket.io/ 200" in log and "/webhooks/rest/webhook 404" in log
@@ -167,8 +202,10 @@ def compose_env(service):
     variables compose takes from the operator (${NAME:?...}, ${NAME:-})."""
     given = compose()["services"][service].get("environment") or {}
     sample = {"SV_PUBLIC_ORIGIN": "https://sportello.example.org", "SV_ALLOWED_EMBEDDERS": "https://comune.example.it"}
-    env = {name: re.sub(r"\$\{(\w+):[?-][^}]*\}", lambda m: sample.get(m.group(1), f"<{m.group(1)}>"), str(value))
-           for name, value in given.items()}
+    env = {
+        name: re.sub(r"\$\{(\w+):[?-][^}]*\}", lambda m: sample.get(m.group(1), f"<{m.group(1)}>"), str(value))
+        for name, value in given.items()
+    }
     return serve.child_env(base=env)
 
 
@@ -197,8 +234,9 @@ def test_compose_requires_every_secret_and_the_api_token(monkeypatch):
     built = compose_env("rasa")
     args = serve.commands(settings.load(built), built["SV_API_TOKEN"], settings.protection(built))["rasa"]
     assert "--enable-api" in args and args[args.index("--auth-token") + 1] == "<SV_API_TOKEN>"
-    assert args[args.index("--interface") + 1] == "0.0.0.0" and args[args.index("--cors") + 1:] == [
-        "https://sportello.example.org"]
+    assert args[args.index("--interface") + 1] == "0.0.0.0" and args[args.index("--cors") + 1 :] == [
+        "https://sportello.example.org"
+    ]
     monkeypatch.delenv("SV_API_TOKEN", raising=False)
     with pytest.raises(SystemExit, match="SV_API_TOKEN"):  # the entry point refuses to start Rasa without it
         serve.main(["rasa"])
@@ -254,7 +292,7 @@ def test_rasa_sends_the_action_secret_and_the_launcher_keeps_servers_on_sv_host(
     cmds = serve.commands(s, "tok", settings.protection({}))
     rasa = cmds["rasa"]
     assert rasa[rasa.index("--interface") + 1] == "127.0.0.1" and rasa[rasa.index("--auth-token") + 1] == "tok"
-    assert "*" not in rasa[rasa.index("--cors") + 1:]
+    assert "*" not in rasa[rasa.index("--cors") + 1 :]
     assert cmds["actions"][-1] == "--cors"  # no origin at all
     with pytest.raises(SystemExit):
         serve.commands(s, "", settings.protection({}))

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from assistant import db
-from assistant.directory import AMBIGUOUS, FOUND, OUTSIDE, UNKNOWN, loader, models as m
+from assistant.directory import AMBIGUOUS, FOUND, OUTSIDE, UNKNOWN, loader
+from assistant.directory import models as m
 from assistant.directory.nearest import directory, haversine_km
 from assistant.directory.resolve import find_in_text, index, resolve
 from assistant.settings import PROJECT_ROOT
@@ -44,35 +45,41 @@ def test_every_comune_resolves_to_itself_by_name_and_without_accents(db_url):
     assert not wrong, wrong[:10]
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Mondovi", "Mondovì"),
-    ("Sant Ambrogio di Torino", "Sant'Ambrogio di Torino"),
-    ("sant'ambrogio di torino", "Sant'Ambrogio di Torino"),
-    ("Casle Monferato", "Casale Monferrato"),
-    ("Moncaleri", "Moncalieri"),
-    ("Pinerlo", "Pinerolo"),
-    ("Alesandria", "Alessandria"),
-    ("Domodosola", "Domodossola"),
-    ("Verceli", "Vercelli"),
-    ("abito a Bra", "Bra"),
-    ("12042", "Bra"),
-    ("10064", "Pinerolo"),
-    ("Premosello Chiovenda", "Premosello-Chiovenda"),
-    ("San Giorgio Canavese", "San Giorgio Canavese"),
-    ("S. Giorgio Canavese", "San Giorgio Canavese"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Mondovi", "Mondovì"),
+        ("Sant Ambrogio di Torino", "Sant'Ambrogio di Torino"),
+        ("sant'ambrogio di torino", "Sant'Ambrogio di Torino"),
+        ("Casle Monferato", "Casale Monferrato"),
+        ("Moncaleri", "Moncalieri"),
+        ("Pinerlo", "Pinerolo"),
+        ("Alesandria", "Alessandria"),
+        ("Domodosola", "Domodossola"),
+        ("Verceli", "Vercelli"),
+        ("abito a Bra", "Bra"),
+        ("12042", "Bra"),
+        ("10064", "Pinerolo"),
+        ("Premosello Chiovenda", "Premosello-Chiovenda"),
+        ("San Giorgio Canavese", "San Giorgio Canavese"),
+        ("S. Giorgio Canavese", "San Giorgio Canavese"),
+    ],
+)
 def test_misspellings_forms_and_caps(db_url, text, expected):
     result = resolve(text, db_url)
     assert result.status == FOUND, result
     assert result.comune["nome"] == expected
 
 
-@pytest.mark.parametrize("text,names", [
-    ("Casale", {"Casale Monferrato", "Casale Corte Cerro"}),
-    ("San Giorgio", {"San Giorgio Canavese", "San Giorgio Monferrato", "San Giorgio Scarampi"}),
-    ("S. Giorgio", {"San Giorgio Canavese", "San Giorgio Monferrato", "San Giorgio Scarampi"}),
-    ("10121", {"Torino"}),
-])
+@pytest.mark.parametrize(
+    "text,names",
+    [
+        ("Casale", {"Casale Monferrato", "Casale Corte Cerro"}),
+        ("San Giorgio", {"San Giorgio Canavese", "San Giorgio Monferrato", "San Giorgio Scarampi"}),
+        ("S. Giorgio", {"San Giorgio Canavese", "San Giorgio Monferrato", "San Giorgio Scarampi"}),
+        ("10121", {"Torino"}),
+    ],
+)
 def test_ambiguity_offers_the_candidates(db_url, text, names):
     result = resolve(text, db_url)
     if len(names) == 1:
@@ -88,8 +95,10 @@ def test_shared_cap_asks_which(db_url):
     assert result.status == AMBIGUOUS and len(result.candidates) > 1
 
 
-@pytest.mark.parametrize("text,region", [("Milano", "Lombardia"), ("abito a Genova", "Liguria"),
-                                         ("Roma", "Lazio"), ("Bologna", "Emilia-Romagna")])
+@pytest.mark.parametrize(
+    "text,region",
+    [("Milano", "Lombardia"), ("abito a Genova", "Liguria"), ("Roma", "Lazio"), ("Bologna", "Emilia-Romagna")],
+)
 def test_outside_piemonte_names_the_region(db_url, text, region):
     result = resolve(text, db_url)
     assert result.status == OUTSIDE
@@ -125,6 +134,7 @@ def test_misspellings_never_pick_a_wrong_comune(db_url):
 
 def loader_key(text):
     from assistant.text import normalise
+
     return normalise(text)
 
 
@@ -227,8 +237,13 @@ def test_cli_resolve_and_nearest(db_url):
     out = subprocess.run(env_cmd + ["resolve", "Mondovi"], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True)
     data = json.loads(out.stdout)
     assert data["status"] == "found" and data["comune"] == {"istat": "004130", "nome": "Mondovì", "provincia": "CN"}
-    out = subprocess.run(env_cmd + ["nearest", "Casale Monferrato", "--tipo", "centro_antiviolenza"],
-                         capture_output=True, text=True, cwd=PROJECT_ROOT, check=True)
+    out = subprocess.run(
+        env_cmd + ["nearest", "Casale Monferrato", "--tipo", "centro_antiviolenza"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        check=True,
+    )
     data = json.loads(out.stdout)
     assert data["services"][0]["distance_km"] == 0 and data["services"][0]["fonte_data_recente"]
     out = subprocess.run(env_cmd + ["resolve", "Milano"], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True)
@@ -249,44 +264,50 @@ def _name(text, db_url):
     return found.comune["nome"] if found.status == FOUND else found.candidates[0]["nome"]
 
 
-@pytest.mark.parametrize("text,name", [
-    ("mi picchia e lo trovo sotto casa, vivo a Chieri", "Chieri"),
-    ("mia madre abita a Novara e il vicino la minaccia", "Novara"),
-    ("sto a Bra da mia zia", "Bra"),
-    ("sono di Ivrea", "Ivrea"),
-    ("abito in provincia di Cuneo, a Fossano", "Fossano"),
-    ("a una festa a Alba mi hanno drogata", "Alba"),
-    ("Tortona, te l'ho già detto", "Tortona"),
-    ("servizi sociali di Vercelli?", "Vercelli"),
-    ("cerco un centro antiviolenza a Pinerolo", "Pinerolo"),
-    ("mi hanno rubato la borsa a Sale al mercato", "Sale"),
-    ("sono di Re, in valle", "Re"),
-    ("Cavour, provincia di Torino", "Cavour"),
-    ("abito in via Cavour, a Novara", "Novara"),
-    ("sono di Omegna ma vivo a Biella", "Biella"),
-    ("sono di Vita in Sicilia ma vivo a Torino", "Torino"),
-    ("sono di Vita, in Sicilia", "Vita"),
-    ("mia cugina vive a Paese, in provincia di Treviso", "Paese"),
-    ("sto a Genova ma sono nata a Novara", "Genova"),
-    ("abito a Casle Monferato", "Casale Monferrato"),
-    ("valenzza. il mio compagno mi ha picchiata", "Valenza"),
-])
+@pytest.mark.parametrize(
+    "text,name",
+    [
+        ("mi picchia e lo trovo sotto casa, vivo a Chieri", "Chieri"),
+        ("mia madre abita a Novara e il vicino la minaccia", "Novara"),
+        ("sto a Bra da mia zia", "Bra"),
+        ("sono di Ivrea", "Ivrea"),
+        ("abito in provincia di Cuneo, a Fossano", "Fossano"),
+        ("a una festa a Alba mi hanno drogata", "Alba"),
+        ("Tortona, te l'ho già detto", "Tortona"),
+        ("servizi sociali di Vercelli?", "Vercelli"),
+        ("cerco un centro antiviolenza a Pinerolo", "Pinerolo"),
+        ("mi hanno rubato la borsa a Sale al mercato", "Sale"),
+        ("sono di Re, in valle", "Re"),
+        ("Cavour, provincia di Torino", "Cavour"),
+        ("abito in via Cavour, a Novara", "Novara"),
+        ("sono di Omegna ma vivo a Biella", "Biella"),
+        ("sono di Vita in Sicilia ma vivo a Torino", "Torino"),
+        ("sono di Vita, in Sicilia", "Vita"),
+        ("mia cugina vive a Paese, in provincia di Treviso", "Paese"),
+        ("sto a Genova ma sono nata a Novara", "Genova"),
+        ("abito a Casle Monferato", "Casale Monferrato"),
+        ("valenzza. il mio compagno mi ha picchiata", "Valenza"),
+    ],
+)
 def test_comune_anywhere_in_a_sentence(db_url, text, name):
     assert _name(text, db_url) == name
 
 
-@pytest.mark.parametrize("text", [
-    "quanto fa 2 più 2",
-    "ho un po' di sale in casa",          # a common word without a place cue
-    "la mia vita è un inferno",
-    "in paese lo sanno tutti",
-    "mi piace il viola",
-    "in provincia di Torino, il paese non lo dico",  # a province is never the answer
-    "quello che scrivo qui resta segreto?",
-    "marito qui ora, ha coltello",
-    "adesso mi perseguita lei",
-    "sto a Prato Nevoso",                 # a longer place we do not know: not the comune Prato
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quanto fa 2 più 2",
+        "ho un po' di sale in casa",  # a common word without a place cue
+        "la mia vita è un inferno",
+        "in paese lo sanno tutti",
+        "mi piace il viola",
+        "in provincia di Torino, il paese non lo dico",  # a province is never the answer
+        "quello che scrivo qui resta segreto?",
+        "marito qui ora, ha coltello",
+        "adesso mi perseguita lei",
+        "sto a Prato Nevoso",  # a longer place we do not know: not the comune Prato
+    ],
+)
 def test_no_comune_in_sentences_and_common_words(db_url, text):
     assert find_in_text(text, db_url) is None
 
@@ -318,5 +339,7 @@ def test_localities_file_has_its_source():
     with open(PROJECT_ROOT / "data" / "directory" / "localita_piemonte.csv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) > 100
-    assert all("GeoNames" in r["fonte"] and r["licenza"] and r["provincia"] in
-               {"TO", "CN", "AL", "AT", "NO", "VC", "BI", "VB"} for r in rows)
+    assert all(
+        "GeoNames" in r["fonte"] and r["licenza"] and r["provincia"] in {"TO", "CN", "AL", "AT", "NO", "VC", "BI", "VB"}
+        for r in rows
+    )

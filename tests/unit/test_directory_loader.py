@@ -1,11 +1,13 @@
 """The seed loader's parsers, one per file: a bad row is reported as "file:line: reason", a file without
 a required column at line 1, and the seed's rows are read as the row models declare."""
+
 import csv
 import shutil
 
 import pytest
 
-from assistant.directory import loader, models as m
+from assistant.directory import loader
+from assistant.directory import models as m
 
 # file, column spoiled in its first row (line 2), value written there, words of the expected reason
 BAD_ROWS = [
@@ -53,8 +55,12 @@ def test_each_parser_reports_a_bad_row_with_file_and_line(seed, name, column, va
     assert any(e.startswith(f"{name}:2: ") and reason in e for e in errors), errors
 
 
-MISSING_COLUMNS = [("comuni_piemonte.csv", "cap"), ("centri_antiviolenza_piemonte.csv", "provincia"),
-                   ("servizi_sociali_piemonte.csv", "istat_sede"), ("numeri_nazionali.csv", "numero")]
+MISSING_COLUMNS = [
+    ("comuni_piemonte.csv", "cap"),
+    ("centri_antiviolenza_piemonte.csv", "provincia"),
+    ("servizi_sociali_piemonte.csv", "istat_sede"),
+    ("numeri_nazionali.csv", "numero"),
+]
 
 
 @pytest.mark.parametrize("name,column", MISSING_COLUMNS)
@@ -66,8 +72,13 @@ def test_a_missing_required_column_is_reported_at_line_1(seed, name, column):
 def test_row_models_declare_the_required_columns():
     assert loader.CentroRow.required() == ["fonte_url", "fonte_data", "id", "tipo", "nome", "istat_comune", "provincia"]
     assert "provincia" not in loader.VittimeRow.required()  # optional in the victim services' file
-    assert loader.EnteComuneRow.required() == ["fonte_url", "fonte_data", "istat_comune", "ente_gestore",
-                                               "ente_gestore_id"]
+    assert loader.EnteComuneRow.required() == [
+        "fonte_url",
+        "fonte_data",
+        "istat_comune",
+        "ente_gestore",
+        "ente_gestore_id",
+    ]
 
 
 def test_the_seed_reads_into_services_with_their_newest_source_date():

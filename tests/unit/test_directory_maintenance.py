@@ -1,6 +1,7 @@
 """Directory maintenance on a real SQLite database: edits with their source, the audit log, CSV import
 with file:line errors and a diff preview, staleness, reachability, coverage before distance, the
 version check that lets another process see an edit, and the seed never overwriting edits."""
+
 import csv
 import datetime as dt
 import io
@@ -12,7 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from assistant import db, triage
-from assistant.directory import edit, loader, models as m
+from assistant.directory import edit, loader
+from assistant.directory import models as m
 from assistant.directory.nearest import directory, is_stale
 from assistant.handoff import models as hm
 from assistant.handoff import service as handoff
@@ -41,8 +43,10 @@ def url(seeded, tmp_path, monkeypatch):
 
 def audit_rows(url, action):
     with db.session_scope(url) as session:
-        return [(a.operator, a.target, a.reason) for a in
-                session.execute(select(hm.AuditEntry).where(hm.AuditEntry.action == action)).scalars()]
+        return [
+            (a.operator, a.target, a.reason)
+            for a in session.execute(select(hm.AuditEntry).where(hm.AuditEntry.action == action)).scalars()
+        ]
 
 
 def service(url, service_id):
@@ -53,8 +57,12 @@ def service(url, service_id):
 
 
 def test_an_edit_needs_its_source_and_date_and_is_audited(url):
-    for fonte, data in (("", TODAY), ("telefonata del 25/11", ""), ("telefonata del 25/11", "domani"),
-                        ("telefonata del 25/11", "2999-01-01")):
+    for fonte, data in (
+        ("", TODAY),
+        ("telefonata del 25/11", ""),
+        ("telefonata del 25/11", "domani"),
+        ("telefonata del 25/11", "2999-01-01"),
+    ):
         with pytest.raises(edit.EditError):
             edit.update("CAV034", {"telefoni": "0142 000001"}, fonte, data, "sup", url)
     assert service(url, "CAV034").telefoni is None
@@ -108,9 +116,9 @@ def _write(rows):
 
 def test_an_import_with_errors_is_refused_with_file_line_and_changes_nothing(url):
     rows = _export_rows(url)
-    rows[2]["telefono"] = "telefono?"                           # line 4
-    rows[5]["istat_comune"] = "999999"                          # line 7
-    rows[7]["telefono"] = "0142 999999"                         # line 9: a change without a new source
+    rows[2]["telefono"] = "telefono?"  # line 4
+    rows[5]["istat_comune"] = "999999"  # line 7
+    rows[7]["telefono"] = "0142 999999"  # line 9: a change without a new source
     text = _write(rows)
     before = edit.export_csv(CENTRI, url)
     preview = edit.preview_import("centri_modificati.csv", text, url)
@@ -134,17 +142,34 @@ def test_a_quoted_multiline_field_keeps_line_numbers_right(url):
 def test_the_diff_preview_is_exactly_what_is_applied(url):
     rows = _export_rows(url)
     by_id = {r["id"]: r for r in rows}
-    by_id["CAV034"].update(telefono="0142 000002", fonte_url="telefonata del 24/11 | " + by_id["CAV034"]["fonte_url"],
-                           fonte_data="2026-11-24 | " + by_id["CAV034"]["fonte_data"])
+    by_id["CAV034"].update(
+        telefono="0142 000002",
+        fonte_url="telefonata del 24/11 | " + by_id["CAV034"]["fonte_url"],
+        fonte_data="2026-11-24 | " + by_id["CAV034"]["fonte_data"],
+    )
     by_id["CAV033"].update(stato="chiuso", motivo_chiusura="sede chiusa, telefonata del 24/11")
-    new = dict(rows[0], id="CAV900", nome="Sportello di prova", tipo="sportello", telefono="011 000003",
-               fonte_url="https://example.org/sportello", fonte_data="2026-11-20", note="", stato="attivo",
-               motivo_chiusura="", verificato_il="", verificato_da="")
+    new = dict(
+        rows[0],
+        id="CAV900",
+        nome="Sportello di prova",
+        tipo="sportello",
+        telefono="011 000003",
+        fonte_url="https://example.org/sportello",
+        fonte_data="2026-11-20",
+        note="",
+        stato="attivo",
+        motivo_chiusura="",
+        verificato_il="",
+        verificato_da="",
+    )
     text = _write(rows + [new])
     preview = edit.preview_import("centri.csv", text, url)
     assert not preview.errors, preview.errors
-    assert {c["id"]: c["azione"] for c in preview.changes} == {"CAV033": "modifica", "CAV034": "modifica",
-                                                               "CAV900": "nuova"}
+    assert {c["id"]: c["azione"] for c in preview.changes} == {
+        "CAV033": "modifica",
+        "CAV034": "modifica",
+        "CAV900": "nuova",
+    }
     applied = edit.apply_import("centri.csv", text, preview.digest, "sup", url)
     assert applied.changes == preview.changes
     for change in preview.changes:
@@ -222,8 +247,10 @@ def test_no_card_without_a_way_to_reach_it(url, monkeypatch):
                 if not found["reachable"]:
                     assert "1522" in card and "Telefono" not in card and "Indirizzo" not in card
                 else:
-                    assert any(x in card for x in ("Telefono: 0", "Telefono: 3", "Telefono: 8", "Email:",
-                                                   "Sito:", "Indirizzo:")), card
+                    assert any(
+                        x in card
+                        for x in ("Telefono: 0", "Telefono: 3", "Telefono: 8", "Email:", "Sito:", "Indirizzo:")
+                    ), card
     # the only centre of Casale loses every contact: the answer names the line instead of an empty card
     edit.update("CAV034", {"indirizzo": ""}, "telefonata del 25/11", TODAY, "sup", url)
     edit.set_coverage("CAV034", "Casale Monferrato", "telefonata del 25/11", TODAY, "sup", url)
@@ -237,8 +264,9 @@ def test_coverage_wins_over_distance(url, monkeypatch):
     d = directory(url)
     by_distance = d.nearest(BRA, m.CENTRO_ANTIVIOLENZA, limit=1)[0]
     assert by_distance["copertura"] == "distanza"
-    farther = next(s for s in edit.list_services(url, tipo=m.CENTRO_ANTIVIOLENZA)
-                   if s["reachable"] and s["comune"] == "Torino")
+    farther = next(
+        s for s in edit.list_services(url, tipo=m.CENTRO_ANTIVIOLENZA) if s["reachable"] and s["comune"] == "Torino"
+    )
     edit.set_coverage(farther["id"], "Bra\nCherasco", "https://example.org/convenzione", TODAY, "sup", url)
     found = directory(url).nearest(BRA, m.CENTRO_ANTIVIOLENZA, limit=2)
     assert [s["id"] for s in found] == [farther["id"]]
@@ -290,13 +318,15 @@ def test_make_run_never_overwrites_edits(tmp_path, monkeypatch):
     assert loader.load(url, seed_dir=seed, if_changed=True)["services"] > 100  # first set-up
     assert loader.load(url, seed_dir=seed, if_changed=True) == {}
     path = seed / CENTRI
-    path.write_text(path.read_text(encoding="utf-8").replace("via Magnocavallo 11", "via Magnocavallo 13"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("via Magnocavallo 11", "via Magnocavallo 13"), encoding="utf-8"
+    )
     assert loader.load(url, seed_dir=seed, if_changed=True)["services"] > 100  # nobody edited yet: reloaded
     handoff.ensure_schema(url)
     edit.update("CAV034", {"telefoni": "0142 000004"}, "telefonata del 25/11", TODAY, "sup", url)
-    path.write_text(path.read_text(encoding="utf-8").replace("via Magnocavallo 13", "via Magnocavallo 15"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("via Magnocavallo 13", "via Magnocavallo 15"), encoding="utf-8"
+    )
     assert loader.load(url, seed_dir=seed, if_changed=True) == {"kept_edits": 1}
     kept = service(url, "CAV034")
     assert kept.telefoni == "0142 000004" and kept.indirizzo == "via Magnocavallo 13"
@@ -304,9 +334,11 @@ def test_make_run_never_overwrites_edits(tmp_path, monkeypatch):
 
 def test_an_edit_in_another_process_is_seen_without_restart(url):
     assert directory(url).nearest(CASALE, m.CENTRO_ANTIVIOLENZA)[0]["telefoni"] == []
-    code = ("from assistant.directory import edit; from assistant.handoff import service; "
-            f"service.ensure_schema({url!r}); "
-            f"edit.update('CAV034', {{'telefoni': '0142 000005'}}, 'telefonata del 25/11', '{TODAY}', 'sup', {url!r})")
+    code = (
+        "from assistant.directory import edit; from assistant.handoff import service; "
+        f"service.ensure_schema({url!r}); "
+        f"edit.update('CAV034', {{'telefoni': '0142 000005'}}, 'telefonata del 25/11', '{TODAY}', 'sup', {url!r})"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, check=True)
     assert directory(url).nearest(CASALE, m.CENTRO_ANTIVIOLENZA)[0]["telefoni"] == ["0142 000005"]
 
@@ -315,11 +347,13 @@ def test_an_older_database_gets_the_new_columns(tmp_path):
     url = f"sqlite:///{tmp_path}/old.db"
     engine = db.engine(url)
     with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE services (id VARCHAR(40) PRIMARY KEY, tipo VARCHAR(30) NOT NULL, "
-                             "tipo_fonte VARCHAR(60), attivo BOOLEAN NOT NULL, nome TEXT NOT NULL, ente TEXT, "
-                             "istat_comune VARCHAR(6), provincia VARCHAR(2), indirizzo TEXT, telefoni TEXT, "
-                             "telefono_h24 TEXT, numero_verde TEXT, email TEXT, sito TEXT, orari TEXT, note TEXT, "
-                             "fonte_url TEXT NOT NULL, fonte_data TEXT NOT NULL, data_fonte VARCHAR(10))")
+        conn.exec_driver_sql(
+            "CREATE TABLE services (id VARCHAR(40) PRIMARY KEY, tipo VARCHAR(30) NOT NULL, "
+            "tipo_fonte VARCHAR(60), attivo BOOLEAN NOT NULL, nome TEXT NOT NULL, ente TEXT, "
+            "istat_comune VARCHAR(6), provincia VARCHAR(2), indirizzo TEXT, telefoni TEXT, "
+            "telefono_h24 TEXT, numero_verde TEXT, email TEXT, sito TEXT, orari TEXT, note TEXT, "
+            "fonte_url TEXT NOT NULL, fonte_data TEXT NOT NULL, data_fonte VARCHAR(10))"
+        )
     assert loader.load(url)["services"] > 100
     assert service(url, "SS025").chiuso_motivo
 
@@ -327,8 +361,14 @@ def test_an_older_database_gets_the_new_columns(tmp_path):
 def test_add_gives_the_next_id_and_needs_a_name(url):
     with pytest.raises(edit.EditError):
         edit.add("sportello", {"telefoni": "011 000006"}, "https://example.org", TODAY, "sup", url)
-    new_id = edit.add("sportello", {"nome": "Sportello nuovo", "istat_comune": BRA, "telefoni": "0172 000007"},
-                      "https://example.org/nuovo", TODAY, "sup", url)
+    new_id = edit.add(
+        "sportello",
+        {"nome": "Sportello nuovo", "istat_comune": BRA, "telefoni": "0172 000007"},
+        "https://example.org/nuovo",
+        TODAY,
+        "sup",
+        url,
+    )
     assert new_id == "CAV053"
     s = service(url, new_id)
     assert s.provincia == "CN" and s.tipo == m.SPORTELLO and s.fonte_data == TODAY

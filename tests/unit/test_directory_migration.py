@@ -1,17 +1,25 @@
 """The directory maintenance migration (0003) upgrades a database at 0001, also when the loader ran first
 (it brings the database to the head itself); 0004 keeps the newest source date through its rename."""
+
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import assistant.handoff.models  # noqa: F401  (all tables on Base.metadata)
-from assistant.directory import loader  # (registers the directory tables)
 from assistant.db import Base
+from assistant.directory import loader  # (registers the directory tables)
 from assistant.migrations.__main__ import config, upgrade
 
-NEW_COLUMNS = {"verificato_il", "verificato_da", "chiuso_il", "chiuso_da", "chiuso_motivo", "aggiornato_il",
-               "aggiornato_da"}
+NEW_COLUMNS = {
+    "verificato_il",
+    "verificato_da",
+    "chiuso_il",
+    "chiuso_da",
+    "chiuso_motivo",
+    "aggiornato_il",
+    "aggiornato_da",
+}
 
 
 def _columns(url):
@@ -46,8 +54,10 @@ def test_0004_keeps_the_newest_source_date(tmp_path):
     command.upgrade(config(url), "0003")
     engine = sa.create_engine(url, future=True)
     with engine.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO services (id, tipo, attivo, nome, fonte_url, fonte_data, data_fonte) VALUES "
-                             "('X1', 'sportello', 1, 'Sportello', 'https://example.org', '2024-05 | n.d.', '2024-05')")
+        conn.exec_driver_sql(
+            "INSERT INTO services (id, tipo, attivo, nome, fonte_url, fonte_data, data_fonte) VALUES "
+            "('X1', 'sportello', 1, 'Sportello', 'https://example.org', '2024-05 | n.d.', '2024-05')"
+        )
     upgrade(url)
     with engine.connect() as conn:
         row = conn.exec_driver_sql("SELECT fonte_data, fonte_data_recente FROM services").one()

@@ -1,12 +1,14 @@
 """The directory on a real PostgreSQL server (the `postgres_url` fixture: SV_TEST_PG_URL, the local server or a
 throwaway one), in databases of its own."""
+
 import os
 
 import pytest
 import sqlalchemy as sa
 
 from assistant import db
-from assistant.directory import FOUND, loader, models as m
+from assistant.directory import FOUND, loader
+from assistant.directory import models as m
 from assistant.directory.nearest import directory
 from assistant.directory.resolve import resolve
 from scripts.services import pg_url_with_db
@@ -64,8 +66,11 @@ def test_edit_import_and_version_check_on_postgresql(postgres_url, monkeypatch):
     today = dt.date.today().isoformat()
     assert directory(url).nearest("006039", m.CENTRO_ANTIVIOLENZA)[0]["telefoni"] == []
     edit.update("CAV034", {"telefoni": "0142 000008"}, "telefonata del 25/11", today, "sup", url)
-    text = edit.export_csv("centri_antiviolenza_piemonte.csv", url).replace("0142 000008", "0142 000009").replace(
-        "telefonata del 25/11 |", "telefonata del 26/11 |")
+    text = (
+        edit.export_csv("centri_antiviolenza_piemonte.csv", url)
+        .replace("0142 000008", "0142 000009")
+        .replace("telefonata del 25/11 |", "telefonata del 26/11 |")
+    )
     preview = edit.preview_import("centri.csv", text, url)
     assert not preview.errors and [c["id"] for c in preview.changes] == ["CAV034"]
     edit.apply_import("centri.csv", text, preview.digest, "sup", url)

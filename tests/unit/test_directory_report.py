@@ -1,5 +1,6 @@
 """The coverage report and its map, produced on the seed (make test runs this): figures per province,
 a PNG of the comuni, and the figures written in docs/directory.md are the current ones."""
+
 import json
 import subprocess
 import sys
@@ -14,8 +15,13 @@ def test_report_and_map_on_the_seed(db_url):
     ARTIFACTS.mkdir(exist_ok=True)
     png = ARTIFACTS / "directory_coverage.png"
     png.unlink(missing_ok=True)
-    out = subprocess.run([sys.executable, "-m", "assistant.directory", "--db", db_url, "report", "--png", str(png),
-                          "--json"], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant.directory", "--db", db_url, "report", "--png", str(png), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        check=True,
+    )
     data = json.loads(out.stdout)
     assert set(data["province"]) == set(report.PROVINCE_ORDER)
     counts = {p: row["comuni"] for p, row in data["province"].items()}

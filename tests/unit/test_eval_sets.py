@@ -2,6 +2,7 @@
 training example, the dev and test parts are apart, labels come from the label guide, ids are
 unique and the conversations' expectations are in their vocabulary. Plus tests of the checker
 itself, so that it can fail."""
+
 import pytest
 
 from scripts.evaluation import sets
@@ -22,9 +23,11 @@ def _units(kind, split):
 
 def test_no_evaluation_text_is_a_near_duplicate_of_training_data():
     pairs = sets.near_duplicates(sets.all_texts("dev") + sets.all_texts("test"), sets.training_texts())
-    assert not pairs, (f"{len(pairs)} evaluation texts are near-duplicates of training examples; change or "
-                       f"remove the TRAINING example (evaluation sets stay as written; list: "
-                       f"python -m scripts.evaluation.sets):\n" + _show(pairs))
+    assert not pairs, (
+        f"{len(pairs)} evaluation texts are near-duplicates of training examples; change or "
+        f"remove the TRAINING example (evaluation sets stay as written; list: "
+        f"python -m scripts.evaluation.sets):\n" + _show(pairs)
+    )
 
 
 @pytest.mark.parametrize("kind", sorted(sets.KINDS))
@@ -54,9 +57,11 @@ def test_label_guide_is_read():
 
 # --- the checker itself ---------------------------------------------------------------------------
 
-TRAINING = [("train.yml", "il mio compagno mi picchia tutte le sere"),
-            ("train.yml", "non lo so"),
-            ("train.yml", "dove posso fare denuncia per una truffa online")]
+TRAINING = [
+    ("train.yml", "il mio compagno mi picchia tutte le sere"),
+    ("train.yml", "non lo so"),
+    ("train.yml", "dove posso fare denuncia per una truffa online"),
+]
 
 
 def test_checker_finds_a_planted_near_duplicate_whatever_the_case_and_accents():
@@ -71,8 +76,10 @@ def test_checker_finds_a_reordered_or_slightly_changed_copy():
 
 
 def test_checker_ignores_short_answers_and_short_phrases_inside_long_stories():
-    planted = [("e1", "non lo so"),
-               ("e2", "lo so che non dovrei scrivere qui ma il mio ex mi segue ovunque e ho paura di uscire di casa")]
+    planted = [
+        ("e1", "non lo so"),
+        ("e2", "lo so che non dovrei scrivere qui ma il mio ex mi segue ovunque e ho paura di uscire di casa"),
+    ]
     assert sets.near_duplicates(planted, TRAINING) == []
 
 
@@ -86,16 +93,27 @@ def test_vocabulary_check_rejects_unknown_expectations():
 
 
 def test_label_check_rejects_labels_not_in_the_guide():
-    item = {"id": "x1", "text": "ciao", "intent": "saluto", "event": "none", "victim": "io", "gender": "none",
-            "service": "none", "comune": "none", "danger": "not"}
+    item = {
+        "id": "x1",
+        "text": "ciao",
+        "intent": "saluto",
+        "event": "none",
+        "victim": "io",
+        "gender": "none",
+        "service": "none",
+        "comune": "none",
+        "danger": "not",
+    }
     assert sets.label_errors("nlu", [item]) == ["nlu x1: intent 'saluto' is not in LABELS.md"]
     assert sets.duplicate_ids([{"id": "a"}, {"id": "b"}, {"id": "a"}]) == ["a"]
 
 
 # --- the conversations' expectations on made-up replies -------------------------------------------
 
+
 def test_expectations_on_made_up_replies():
     from scripts.evaluation.conversations import check
+
     emergency = "Se sei in pericolo adesso chiama subito il 112. Per violenza contro le donne c'è il 1522."
     assert check("emergency", emergency)[0] and check("number_1522", emergency)[0]
     assert not check("emergency", "Chiama lo 0112 345678")[0]
@@ -118,6 +136,7 @@ def test_expectations_on_made_up_replies():
 
 def test_a_topic_is_recognised_by_its_answer_not_by_its_button():
     from scripts.evaluation.conversations import check, vocabulary
+
     opening = vocabulary().topics["kb_patrocinio"][0]
     assert check("topic:kb_patrocinio", opening.capitalize() + " e altro testo.")[0]
     assert not check("topic:kb_patrocinio", "Scegli un argomento:\nDenuncia o querela\nAvvocato gratuito")[0]
@@ -125,8 +144,10 @@ def test_a_topic_is_recognised_by_its_answer_not_by_its_button():
 
 # --- the ratchet ----------------------------------------------------------------------------------
 
+
 def test_ratchet_fails_only_below_its_tolerance_and_never_goes_down():
     from scripts.evaluation import ratchet
+
     floor = {"tolerance": 0.01, "figures": {"intent_accuracy": 0.50, "comune_wrong": 3}}
     assert ratchet.regressions({"intent_accuracy": 0.495, "comune_wrong": 3}, floor) == []
     assert ratchet.regressions({"intent_accuracy": 0.48}, floor) == ["intent_accuracy: 0.4800 < ratchet 0.5000 - 0.01"]
@@ -138,7 +159,11 @@ def test_ratchet_fails_only_below_its_tolerance_and_never_goes_down():
 
 def test_committed_ratchet_is_well_formed():
     from scripts.evaluation import ratchet
+
     data = ratchet.load()
     assert 0 < data["tolerance"] <= 0.03  # small: one conversation of 36 (0.028) or a few messages of 300
-    assert set(data["figures"]) <= set(ratchet.TARGETS) | {"event_accuracy_all", "victim_accuracy_all",
-                                                           "conversations_pass_rate"}
+    assert set(data["figures"]) <= set(ratchet.TARGETS) | {
+        "event_accuracy_all",
+        "victim_accuracy_all",
+        "conversations_pass_rate",
+    }

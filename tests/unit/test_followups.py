@@ -1,30 +1,37 @@
 """Follow-ups on the last knowledge topic for another case, and answers fitted to a minor."""
+
 import pytest
 
 from assistant import knowledge, triage
 from assistant.text import normalise
 
 
-@pytest.mark.parametrize("text, facts", [
-    ("e per una truffa invece?", {"event": "truffa", "victim": None, "gender": None}),
-    ("e se sono minorenne?", {"event": None, "victim": "minore", "gender": None}),
-    ("e se ho 15 anni?", {"event": None, "victim": "minore", "gender": None}),
-    ("e per un uomo?", {"event": None, "victim": None, "gender": "uomo"}),
-    ("e per mio figlio?", None),
-    ("e per lo stalking", {"event": "stalking", "victim": None, "gender": None}),
-    ("e per mia nonna?", {"event": None, "victim": "anziano", "gender": None}),
-])
+@pytest.mark.parametrize(
+    "text, facts",
+    [
+        ("e per una truffa invece?", {"event": "truffa", "victim": None, "gender": None}),
+        ("e se sono minorenne?", {"event": None, "victim": "minore", "gender": None}),
+        ("e se ho 15 anni?", {"event": None, "victim": "minore", "gender": None}),
+        ("e per un uomo?", {"event": None, "victim": None, "gender": "uomo"}),
+        ("e per mio figlio?", None),
+        ("e per lo stalking", {"event": "stalking", "victim": None, "gender": None}),
+        ("e per mia nonna?", {"event": None, "victim": "anziano", "gender": None}),
+    ],
+)
 def test_a_follow_up_names_its_case(text, facts):
     assert triage.followup_case(text) == facts
 
 
-@pytest.mark.parametrize("text", [
-    "e se lui torna a casa?",          # names no case: not a follow-up on the topic
-    "per una truffa",                  # an answer, not a follow-up
-    "mi hanno truffato e adesso non so cosa fare con la banca e con i soldi che ho perso ieri sera",
-    "ciao",
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "e se lui torna a casa?",  # names no case: not a follow-up on the topic
+        "per una truffa",  # an answer, not a follow-up
+        "mi hanno truffato e adesso non so cosa fare con la banca e con i soldi che ho perso ieri sera",
+        "ciao",
+        "",
+    ],
+)
 def test_not_a_follow_up(text):
     assert triage.followup_case(text) is None
 

@@ -1,4 +1,5 @@
 """The forms' decisions over plain data (assistant.forms), without rasa_sdk."""
+
 from assistant import answers, forms, triage
 from assistant.forms import Turn
 
@@ -14,10 +15,12 @@ def test_knowledge_and_side_requests_are_not_answers():
 
 def test_danger_answer():
     assert forms.extract_pericolo(Turn("emergency", "aiuto", slots={"requested_slot": "comune"})) == {"pericolo": "si"}
-    assert forms.extract_pericolo(Turn("inform", "non lo so", slots={"requested_slot": "pericolo"})) == \
-        {"pericolo": answers.MAYBE}
-    assert forms.extract_pericolo(Turn("skip_question", "/skip_question", slots={"requested_slot": "pericolo"})) == \
-        {"pericolo": triage.SKIPPED}
+    assert forms.extract_pericolo(Turn("inform", "non lo so", slots={"requested_slot": "pericolo"})) == {
+        "pericolo": answers.MAYBE
+    }
+    assert forms.extract_pericolo(Turn("skip_question", "/skip_question", slots={"requested_slot": "pericolo"})) == {
+        "pericolo": triage.SKIPPED
+    }
     assert forms.extract_pericolo(Turn("deny", "no", slots={"requested_slot": "cosa_successo"})) == {}
 
 

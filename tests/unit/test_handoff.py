@@ -5,14 +5,19 @@ from assistant.handoff import service
 
 def test_asking_twice_does_not_queue_twice(tmp_path):
     url = f"sqlite:///{tmp_path}/sv.db"
-    assert service.create("x", "socketio", None, "in chat", url=url) == service.create("x", "socketio", "s", None, url=url)
+    assert service.create("x", "socketio", None, "in chat", url=url) == service.create(
+        "x", "socketio", "s", None, url=url
+    )
 
 
 def test_transcript_redacts_the_person_and_the_bot_quoting_her():
-    tracker = {"events": [{"event": "user", "text": "il mio numero è 333 1234567", "timestamp": 0},
-                          {"event": "bot", "text": "Hai scritto: abito in via Roma 12. Rete Dafne: 800 91 91 08",
-                           "timestamp": 1},
-                          {"event": "slot", "name": "x"}]}
+    tracker = {
+        "events": [
+            {"event": "user", "text": "il mio numero è 333 1234567", "timestamp": 0},
+            {"event": "bot", "text": "Hai scritto: abito in via Roma 12. Rete Dafne: 800 91 91 08", "timestamp": 1},
+            {"event": "slot", "name": "x"},
+        ]
+    }
     lines = service.transcript(tracker)
     assert lines[0]["text"] == "il mio numero è [telefono]"
     assert "via Roma" not in lines[1]["text"] and "[indirizzo]" in lines[1]["text"]

@@ -1,5 +1,6 @@
 """The id scheme and the in-process limits, without servers (their HTTP behaviour is tested in
 tests/conversation/test_identity.py)."""
+
 import pytest
 
 from assistant import identity, settings
@@ -13,8 +14,13 @@ def test_ids_are_prefixed_by_channel_and_output_refuses_foreign_ones():
     assert identity.address("twilio", "wa:whatsapp:+39333") == "whatsapp:+39333"
     assert identity.channel_of("rest:wa:whatsapp:+39333") == "rest"
     assert identity.channel_of("whatsapp:+39333") is None and identity.channel_of("tg") is None
-    for channel, foreign in [("twilio", "rest:wa:whatsapp:+39333"), ("telegram", "rest:tg:1"),
-                             ("telegram", "wa:1"), ("twilio", "whatsapp:+39333"), ("telegram", "tg:")]:
+    for channel, foreign in [
+        ("twilio", "rest:wa:whatsapp:+39333"),
+        ("telegram", "rest:tg:1"),
+        ("telegram", "wa:1"),
+        ("twilio", "whatsapp:+39333"),
+        ("telegram", "tg:"),
+    ]:
         with pytest.raises(identity.ForeignConversation):
             identity.address(channel, foreign)
 
@@ -22,9 +28,9 @@ def test_ids_are_prefixed_by_channel_and_output_refuses_foreign_ones():
 def test_limiter_allows_a_burst_then_refuses_and_says_so_once():
     limiter = Limiter(3)
     assert [limiter.allow("a") for _ in range(3)] == [(True, False)] * 3
-    assert limiter.allow("a") == (False, True)   # first refusal: tell the person
+    assert limiter.allow("a") == (False, True)  # first refusal: tell the person
     assert limiter.allow("a") == (False, False)  # then quietly
-    assert limiter.allow("b") == (True, False)   # per key
+    assert limiter.allow("b") == (True, False)  # per key
     assert all(Limiter(0).allow("a")[0] for _ in range(100))  # 0: off
 
 

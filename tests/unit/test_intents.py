@@ -1,5 +1,6 @@
 """One home per fact: the intents the code names are in the domain, the knowledge intents of the rules and
 of the domain are exactly the topics of content/knowledge.yml, and the small shared readers."""
+
 from types import SimpleNamespace
 
 from assistant import content, events, intents, knowledge
@@ -36,8 +37,12 @@ def test_knowledge_intents_of_rules_and_domain_are_the_topics():
     in_domain = {i for i in content.domain_intents() if i.startswith(knowledge.INTENT_PREFIX)}
     assert in_rules == topics | {knowledge.MORE_INTENT}
     assert in_domain == topics | {knowledge.MORE_INTENT}
-    buttons = {button["payload"][1:].split("{")[0] for variants in content.domain()["responses"].values()
-               for variant in variants for button in variant.get("buttons", [])}
+    buttons = {
+        button["payload"][1:].split("{")[0]
+        for variants in content.domain()["responses"].values()
+        for variant in variants
+        for button in variant.get("buttons", [])
+    }
     assert {b for b in buttons if b.startswith(knowledge.INTENT_PREFIX)} <= topics | {knowledge.MORE_INTENT}
     assert buttons <= set(content.domain_intents())
 
@@ -58,8 +63,13 @@ def _rasa_event(kind, intent=None):
 
 
 def test_walking_events_back_from_the_last_user_message():
-    stored = [_rasa_event("user", "greet"), _rasa_event("bot"), _rasa_event("user", "exit_chat"),
-              _rasa_event("action"), _rasa_event("bot")]
+    stored = [
+        _rasa_event("user", "greet"),
+        _rasa_event("bot"),
+        _rasa_event("user", "exit_chat"),
+        _rasa_event("action"),
+        _rasa_event("bot"),
+    ]
     assert [e.type_name for e in events.since_last_user(stored)] == ["bot", "action"]
     assert events.intent_name(events.last_user(stored)) == "exit_chat"
     assert events.last_user([_rasa_event("bot")]) is None

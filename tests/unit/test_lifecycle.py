@@ -1,5 +1,6 @@
 """Erasure and retention against Rasa's own SQL tracker store (SQLite and PostgreSQL), read back with
 every event of every session."""
+
 import asyncio
 import datetime as dt
 import os
@@ -16,7 +17,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from assistant import db
-from assistant.handoff import lifecycle, models as hm, service
+from assistant.handoff import lifecycle, service
+from assistant.handoff import models as hm
 from rasa_addons import retention
 from scripts.services import pg_url_with_db, redis_host_port
 
@@ -45,12 +47,18 @@ def _store(url):
 
 def _session(start, texts):
     """A Rasa session starting at `start` (epoch seconds): session start, then user/bot turns a minute apart."""
-    events = [ActionExecuted("action_session_start", timestamp=start), SessionStarted(timestamp=start + 0.001),
-              ActionExecuted("action_listen", timestamp=start + 0.002)]
+    events = [
+        ActionExecuted("action_session_start", timestamp=start),
+        SessionStarted(timestamp=start + 0.001),
+        ActionExecuted("action_listen", timestamp=start + 0.002),
+    ]
     for i, text in enumerate(texts):
         at = start + 60 * (i + 1)
-        events += [UserUttered(text, {"name": "greet", "confidence": 1.0}, timestamp=at),
-                   BotUttered("risposta a " + text, timestamp=at + 1), ActionExecuted("action_listen", timestamp=at + 2)]
+        events += [
+            UserUttered(text, {"name": "greet", "confidence": 1.0}, timestamp=at),
+            BotUttered("risposta a " + text, timestamp=at + 1),
+            ActionExecuted("action_listen", timestamp=at + 2),
+        ]
     return events
 
 
@@ -63,10 +71,12 @@ def _all_texts(url, sender):
     """Every stored event's text for `sender`, all sessions (the raw table, as an auditor would read it)."""
     engine = sa.create_engine(url, future=True)
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
-                            {"s": sender}).all()
+        rows = conn.execute(
+            sa.text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+        ).all()
     engine.dispose()
     import json
+
     return [json.loads(r[1]).get("text") for r in rows if r[0] in ("user", "bot")], len(rows)
 
 
@@ -79,12 +89,15 @@ def test_an_old_session_of_an_active_conversation_goes_the_current_stays_whole(t
     sender = "tg:" + uuid.uuid4().hex[:8]
     now = _now()
     # a person who writes once a month: three sessions, the last one still running
-    current = [ActionExecuted("action_session_start", timestamp=now - 2 * DAY),
-               SessionStarted(timestamp=now - 2 * DAY + 0.001),
-               UserUttered("ieri", {"name": "greet"}, timestamp=now - 2 * DAY + 60),
-               UserUttered("oggi", {"name": "greet"}, timestamp=now - 60)]
-    _save(store, sender, _session(now - 70 * DAY, ["prima volta"]) + _session(now - 35 * DAY, ["seconda volta"])
-          + current)
+    current = [
+        ActionExecuted("action_session_start", timestamp=now - 2 * DAY),
+        SessionStarted(timestamp=now - 2 * DAY + 0.001),
+        UserUttered("ieri", {"name": "greet"}, timestamp=now - 2 * DAY + 60),
+        UserUttered("oggi", {"name": "greet"}, timestamp=now - 60),
+    ]
+    _save(
+        store, sender, _session(now - 70 * DAY, ["prima volta"]) + _session(now - 35 * DAY, ["seconda volta"]) + current
+    )
     other = "wa:" + uuid.uuid4().hex[:8]
     _save(store, other, _session(now - 45 * DAY, ["tutto vecchio"]))
     recent = "web:" + uuid.uuid4().hex[:8]
@@ -135,8 +148,13 @@ def test_exit_erases_every_event_and_the_handoff_and_says_so(tracker_url, app_db
     agent = _agent(tracker_url)
     sender = "web:" + uuid.uuid4().hex
     now = _now()
-    _save(agent.tracker_store, sender, _session(now - 3 * DAY, ["il mio ex mi segue"]) + _session(now - 60, []) + [
-        UserUttered("/exit_chat", {"name": "exit_chat"}, timestamp=now)])
+    _save(
+        agent.tracker_store,
+        sender,
+        _session(now - 3 * DAY, ["il mio ex mi segue"])
+        + _session(now - 60, [])
+        + [UserUttered("/exit_chat", {"name": "exit_chat"}, timestamp=now)],
+    )
     number = service.create(sender, "socketio", "Cosa è successo: stalking", "qui in chat", url=app_db)
     service.audit("operatrice1", "vedi", f"richiesta {number}", url=app_db, conversation_id=sender)
     bystander = "web:" + uuid.uuid4().hex
@@ -150,8 +168,9 @@ def test_exit_erases_every_event_and_the_handoff_and_says_so(tracker_url, app_db
     assert _all_texts(tracker_url, bystander)[0] == ["altro", "risposta a altro"]
     with db.session_scope(app_db) as session:
         assert session.execute(sa.select(hm.Handoff).where(hm.Handoff.conversation_id == sender)).first() is None
-        entry = session.execute(sa.select(hm.AuditEntry).where(hm.AuditEntry.action == "cancella_conversazione")
-                                ).scalar_one()
+        entry = session.execute(
+            sa.select(hm.AuditEntry).where(hm.AuditEntry.action == "cancella_conversazione")
+        ).scalar_one()
         assert sender not in (entry.target + (entry.reason or "") + entry.conversation)
         assert entry.conversation == service.conversation_ref(sender)
     reply = out.messages[-1]["text"]
@@ -162,8 +181,11 @@ def test_exit_erases_every_event_and_the_handoff_and_says_so(tracker_url, app_db
 def test_exit_recognised_from_the_stored_intent_of_free_text(tracker_url, app_db):
     agent = _agent(tracker_url)
     sender = "tg:" + uuid.uuid4().hex[:8]
-    _save(agent.tracker_store, sender, _session(_now() - 60, []) + [
-        UserUttered("cancella la conversazione", {"name": "exit_chat"}, timestamp=_now())])
+    _save(
+        agent.tracker_store,
+        sender,
+        _session(_now() - 60, []) + [UserUttered("cancella la conversazione", {"name": "exit_chat"}, timestamp=_now())],
+    )
     out = CollectingOutputChannel()
     assert asyncio.run(lifecycle.after_turn(agent, UserMessage("cancella la conversazione", out, sender)))
     assert _all_texts(tracker_url, sender) == ([], 0)
@@ -191,7 +213,9 @@ def _while_a_turn_holds_the_lock(locks, sender, other, turn_work=None):
             await asyncio.sleep(0.05)
             await other()
             order.append("other done")
+
         await asyncio.gather(turn(), waiting())
+
     asyncio.run(scenario())
     return order
 
@@ -206,8 +230,10 @@ def test_erase_waits_for_the_conversations_lock(tmp_path, app_db):
         tracker = await agent.tracker_store.retrieve(sender)
         tracker.update(UserUttered("/exit_chat", {"name": "exit_chat"}, timestamp=_now()))
         await agent.tracker_store.save(tracker)
-    order = _while_a_turn_holds_the_lock(agent.lock_store, sender, lambda: lifecycle.erase_conversation(agent, sender),
-                                         store_the_turn)
+
+    order = _while_a_turn_holds_the_lock(
+        agent.lock_store, sender, lambda: lifecycle.erase_conversation(agent, sender), store_the_turn
+    )
     assert order == ["turn holds the lock", "turn done", "other done"]
     assert _all_texts(url, sender) == ([], 0)  # the turn's own events included
 
@@ -220,17 +246,31 @@ def test_console_tables_are_purged_by_their_own_retention(tmp_path):
         op = hm.Operator(username="op", password_hash="x")
         session.add(op)
         session.flush()
-        closed_old = hm.Handoff(conversation_id="a", channel="rest", status=hm.CLOSED, closed=moment - dt.timedelta(days=31))
-        closed_new = hm.Handoff(conversation_id="b", channel="rest", status=hm.CLOSED, closed=moment - dt.timedelta(days=5))
-        open_old = hm.Handoff(conversation_id="c", channel="rest", status=hm.OPEN, created=moment - dt.timedelta(days=90))
+        closed_old = hm.Handoff(
+            conversation_id="a", channel="rest", status=hm.CLOSED, closed=moment - dt.timedelta(days=31)
+        )
+        closed_new = hm.Handoff(
+            conversation_id="b", channel="rest", status=hm.CLOSED, closed=moment - dt.timedelta(days=5)
+        )
+        open_old = hm.Handoff(
+            conversation_id="c", channel="rest", status=hm.OPEN, created=moment - dt.timedelta(days=90)
+        )
         session.add_all([closed_old, closed_new, open_old])
         session.flush()
         session.add(hm.Note(handoff_id=closed_old.id, author_id=op.id, text="nota"))
-        session.add_all([hm.AuditEntry(operator="op", action="vedi", target="x", at=moment - dt.timedelta(days=400)),
-                         hm.AuditEntry(operator="op", action="vedi", target="y", at=moment - dt.timedelta(days=300))])
-        session.add_all([hm.ConsoleSession(id="idle", operator_id=op.id, csrf="c", last_seen=moment - dt.timedelta(hours=1)),
-                         hm.ConsoleSession(id="long", operator_id=op.id, csrf="c", created=moment - dt.timedelta(hours=9)),
-                         hm.ConsoleSession(id="live", operator_id=op.id, csrf="c")])
+        session.add_all(
+            [
+                hm.AuditEntry(operator="op", action="vedi", target="x", at=moment - dt.timedelta(days=400)),
+                hm.AuditEntry(operator="op", action="vedi", target="y", at=moment - dt.timedelta(days=300)),
+            ]
+        )
+        session.add_all(
+            [
+                hm.ConsoleSession(id="idle", operator_id=op.id, csrf="c", last_seen=moment - dt.timedelta(hours=1)),
+                hm.ConsoleSession(id="long", operator_id=op.id, csrf="c", created=moment - dt.timedelta(hours=9)),
+                hm.ConsoleSession(id="live", operator_id=op.id, csrf="c"),
+            ]
+        )
         session.add_all([hm.LoginFailure(key="ip:1", at=moment - dt.timedelta(hours=25)), hm.LoginFailure(key="ip:2")])
     deleted = lifecycle.purge_console(30, 365, url)
     assert deleted == {"handoffs": 1, "audit": 1, "console_sessions": 2, "login_failures": 1}
@@ -244,20 +284,33 @@ def test_the_purge_command_runs_without_the_console(tmp_path):
     """`python -m rasa_addons.retention purge` on its own, as make run's process and the CronJob run it."""
     import subprocess
     import sys
+
     tracker_url, app_db = f"sqlite:///{tmp_path}/tracker.db", f"sqlite:///{tmp_path}/sportello.db"
     store = _store(tracker_url)
     _save(store, "old", _session(_now() - 40 * DAY, ["vecchio"]))
     _save(store, "new", _session(_now() - 60, ["nuovo"]))
     env = {**os.environ, "SV_TRACKER_URL": tracker_url, "SV_DATABASE_URL": app_db, "SV_RETENTION_DAYS": "30"}
     root = db.settings.PROJECT_ROOT  # this checkout, also when the venv is shared with another one
-    done = subprocess.run([sys.executable, "-m", "rasa_addons.retention", "purge"], env=env, cwd=root, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "rasa_addons.retention", "purge"],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert '"conversations": 1' in done.stdout
     assert _all_texts(tracker_url, "old") == ([], 0) and _all_texts(tracker_url, "new")[1] > 0
     # and an administrator's erasure of one conversation by its id
-    done = subprocess.run([sys.executable, "-m", "rasa_addons.retention", "erase", "new"], env=env, cwd=root,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "rasa_addons.retention", "erase", "new"],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert _all_texts(tracker_url, "new") == ([], 0)
 
@@ -274,6 +327,7 @@ def test_sqlite_deletes_overwrite_the_rows(tmp_path):
 def test_the_purge_waits_for_rasas_lock_in_redis(tmp_path, redis_url):
     """With SV_LOCK_STORE=redis the purge takes the very lock a Rasa replica holds during a turn."""
     from assistant import settings
+
     host, port = redis_host_port(redis_url)
     s = settings.load({"SV_LOCK_STORE": "redis", "SV_REDIS_HOST": host, "SV_REDIS_PORT": str(port), "SV_REDIS_DB": "3"})
     rasa_side, purge_side = retention.lock_store(s), retention.lock_store(s)
@@ -287,19 +341,26 @@ def test_the_purge_waits_for_rasas_lock_in_redis(tmp_path, redis_url):
 
 def test_a_database_made_before_this_revision_is_migrated(tmp_path):
     from alembic import command
+
     from assistant.migrations.__main__ import config
+
     url = f"sqlite:///{tmp_path}/old.db"
     command.upgrade(config(url), "0001")
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO operators (username, password_hash, role, created) "
-                             "VALUES ('veterana', 'x', 'operator', '2026-01-01')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO operators (username, password_hash, role, created) "
+                "VALUES ('veterana', 'x', 'operator', '2026-01-01')"
+            )
+        )
     service.ensure_schema(url)
     columns = {c["name"] for c in sa.inspect(engine).get_columns("operators")}
     assert {"active", "totp_secret", "totp_confirmed"} <= columns
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT active FROM operators")).scalar_one() in (1, True)
         from alembic.script import ScriptDirectory
+
         head = ScriptDirectory.from_config(config(url)).get_current_head()
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == head
     engine.dispose()

@@ -1,12 +1,13 @@
 """Alembic migrations produce exactly the schema of the models, on SQLite and on PostgreSQL."""
+
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import assistant.handoff.models  # noqa: F401  (all tables on Base.metadata)
-from assistant.directory import loader  # (registers the directory tables)
 from assistant.db import Base
+from assistant.directory import loader  # (registers the directory tables)
 from assistant.migrations import config, ensure_schema
 from assistant.migrations.__main__ import upgrade
 from scripts.services import pg_url_with_db
@@ -47,8 +48,10 @@ def test_a_database_made_without_migrations_is_stamped_and_upgraded(tmp_path):
     engine = sa.create_engine(url, future=True)
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE alembic_version")
-        conn.exec_driver_sql("INSERT INTO operators (username, password_hash, role, created) "
-                             "VALUES ('anna', 'x', 'operator', '2026-01-01')")
+        conn.exec_driver_sql(
+            "INSERT INTO operators (username, password_hash, role, created) "
+            "VALUES ('anna', 'x', 'operator', '2026-01-01')"
+        )
     engine.dispose()
     ensure_schema(url)
     assert _diff(url) == []

@@ -1,5 +1,6 @@
 """The project as a package (pyproject.toml): its packages import from any directory without path
 changes, and the dependencies are split so that the image gets the runtime only."""
+
 import re
 import subprocess
 import sys
@@ -27,8 +28,11 @@ def _pins(name: str) -> dict:
 
 
 def _top_level(name: str):
-    return [Requirement(line.split("#", 1)[0].strip()) for line in (ROOT / name).read_text().splitlines()
-            if line.split("#", 1)[0].strip()]
+    return [
+        Requirement(line.split("#", 1)[0].strip())
+        for line in (ROOT / name).read_text().splitlines()
+        if line.split("#", 1)[0].strip()
+    ]
 
 
 def _needed(roots) -> set:
@@ -63,20 +67,36 @@ def test_the_packages_import_from_anywhere_without_path_changes(tmp_path):
     """The editable install (scripts/setup.sh) is what makes them importable: no PYTHONPATH, another cwd."""
     code = "import importlib.util, sys; print(*[importlib.util.find_spec(p).origin for p in sys.argv[1:]])"
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", code, *PACKAGES, "rasa_addons.components.overrides", "scripts.run"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *PACKAGES, "rasa_addons.components.overrides", "scripts.run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == [str(ROOT / p / "__init__.py") for p in PACKAGES] + \
-        [str(ROOT / "rasa_addons" / "components" / "overrides.py"), str(ROOT / "scripts" / "run.py")], "the venv's install points elsewhere"
+    assert done.stdout.split() == [str(ROOT / p / "__init__.py") for p in PACKAGES] + [
+        str(ROOT / "rasa_addons" / "components" / "overrides.py"),
+        str(ROOT / "scripts" / "run.py"),
+    ], "the venv's install points elsewhere"
 
 
 def test_no_path_manipulation_is_left():
     path_change = re.compile(r"sys\.path\.(insert|append)|PYTHONPATH")
-    offenders = [f"{f.relative_to(ROOT)}:{n}" for folder in (*PACKAGES, "tests")
-                 for f in sorted((ROOT / folder).rglob("*")) if f.suffix in (".py", ".sh") and f != Path(__file__)
-                 for n, line in enumerate(f.read_text(errors="replace").splitlines(), 1) if path_change.search(line)]
-    offenders += [f"Makefile:{n}" for n, line in enumerate((ROOT / "Makefile").read_text().splitlines(), 1)
-                  if path_change.search(line)]
+    offenders = [
+        f"{f.relative_to(ROOT)}:{n}"
+        for folder in (*PACKAGES, "tests")
+        for f in sorted((ROOT / folder).rglob("*"))
+        if f.suffix in (".py", ".sh") and f != Path(__file__)
+        for n, line in enumerate(f.read_text(errors="replace").splitlines(), 1)
+        if path_change.search(line)
+    ]
+    offenders += [
+        f"Makefile:{n}"
+        for n, line in enumerate((ROOT / "Makefile").read_text().splitlines(), 1)
+        if path_change.search(line)
+    ]
     assert offenders == []
 
 

@@ -1,6 +1,7 @@
 """The server-side fixes of the pinned Rasa: prepared validation of action-server replies
 (same verdicts and messages as jsonschema.validate), no silent in-memory tracker store, and the
 check of the installed Rasa before any private method is patched."""
+
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
@@ -11,11 +12,20 @@ from rasa.shared.core.domain import Domain
 import rasa_addons.channels  # noqa: F401 - what credentials.yml makes Rasa import: installs the fixes
 from rasa_addons import rasa_fixes
 
-VALID = {"events": [{"event": "slot", "name": "comune", "value": "Torino", "timestamp": None},
-                    {"event": "active_loop", "name": None}],
-         "responses": [{"text": "Ecco a chi puoi rivolgerti", "buttons": []}]}
-INVALID = [{"events": [{"event": 3}]}, {"events": "nope"}, {"responses": [1]}, {"events": [{"name": "x"}]},
-           {"events": [{"event": "slot", "value": 1}]}]
+VALID = {
+    "events": [
+        {"event": "slot", "name": "comune", "value": "Torino", "timestamp": None},
+        {"event": "active_loop", "name": None},
+    ],
+    "responses": [{"text": "Ecco a chi puoi rivolgerti", "buttons": []}],
+}
+INVALID = [
+    {"events": [{"event": 3}]},
+    {"events": "nope"},
+    {"responses": [1]},
+    {"events": [{"name": "x"}]},
+    {"events": [{"event": "slot", "value": 1}]},
+]
 
 
 def test_installed_in_the_server_process():
@@ -46,6 +56,7 @@ def test_agents_use_the_tracker_store_without_the_in_memory_fallback():
 
 def test_the_installed_rasa_is_the_one_the_fixes_were_written_for():
     import rasa
+
     assert rasa.__version__ == rasa_fixes.WRITTEN_FOR
     rasa_fixes.check_rasa(rasa.__version__, rasa_fixes._patched())  # what install() checked: no error
 
@@ -59,6 +70,7 @@ def test_a_missing_or_changed_private_method_refuses_to_start():
     class Changed:
         def _validate_action_result(self, response, strict):
             return True
+
     with pytest.raises(rasa_fixes.IncompatibleRasa, match=r"Changed\._create_tracker_store is missing"):
         rasa_fixes.check_rasa(rasa_fixes.WRITTEN_FOR, [(Changed, "_create_tracker_store", ("store", "domain"))])
     with pytest.raises(rasa_fixes.IncompatibleRasa, match=r"takes \('self', 'response'\), the fix expects"):
@@ -67,6 +79,7 @@ def test_a_missing_or_changed_private_method_refuses_to_start():
 
 def test_install_checks_before_patching(monkeypatch):
     import rasa
+
     monkeypatch.setattr(rasa, "__version__", "3.6.22")
     monkeypatch.setattr(RemoteAction, "_validate_action_result", "unpatched")
     with pytest.raises(rasa_fixes.IncompatibleRasa):

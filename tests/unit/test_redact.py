@@ -1,4 +1,5 @@
 """Redaction: the person's and the bot's lines and the handoff summary, written as people write."""
+
 import pytest
 
 from assistant.handoff.redact import redact

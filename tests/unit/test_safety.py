@@ -34,13 +34,13 @@ SAFE = [
 
 # The kinds of failure found by the independent review (issue 12), as unit cases.
 DANGER += [
-    "se non apro sfonda la porta",            # a conditional does not negate the danger
+    "se non apro sfonda la porta",  # a conditional does not negate the danger
     "mi stringe il collo, non respiro",
     "mio padre sta picchiando mia madre in questo momento",
     "si è qui in casa adesso",
     "sì, è di là che urla",
     "adesso stanno urlando",
-    "non so cosa fare, mi sta picchiando",    # the negation governs "so", not the danger
+    "non so cosa fare, mi sta picchiando",  # the negation governs "so", not the danger
     "ho paura che entri",
     "sta entrando",
     "mi sta picchiando, sono a Chieri",
@@ -66,9 +66,16 @@ def test_danger_is_recognised(text):
     assert is_immediate_danger(text)
 
 
-@pytest.mark.parametrize("text", ["voglio farla finita", "non voglio più vivere", "mi ammazzo",
-                                  "sono stanca di tutto, nessuno mi crede, voglio solo farla finita",
-                                  "ho preso tutte le pillole"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "voglio farla finita",
+        "non voglio più vivere",
+        "mi ammazzo",
+        "sono stanca di tutto, nessuno mi crede, voglio solo farla finita",
+        "ho preso tutte le pillole",
+    ],
+)
 def test_self_harm_is_its_own_kind(text):
     assert assess(text).kind == SELF_HARM
 
@@ -84,20 +91,39 @@ def test_negated_or_past_danger_words_are_not_handed_to_the_model():
         assert assess(text) is None
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("si ho paura", YES), ("sì, è di là che urla", YES), ("certo", YES),
-    ("forse", MAYBE), ("non lo so", MAYBE), ("boh", MAYBE), ("dipende", MAYBE), ("no ma ho paura che torni", MAYBE),
-    ("no", NO), ("sono al sicuro", NO), ("non è in casa adesso", NO), ("sono da mia sorella", NO),
-    ("Chieri", None), ("ok", None),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("si ho paura", YES),
+        ("sì, è di là che urla", YES),
+        ("certo", YES),
+        ("forse", MAYBE),
+        ("non lo so", MAYBE),
+        ("boh", MAYBE),
+        ("dipende", MAYBE),
+        ("no ma ho paura che torni", MAYBE),
+        ("no", NO),
+        ("sono al sicuro", NO),
+        ("non è in casa adesso", NO),
+        ("sono da mia sorella", NO),
+        ("Chieri", None),
+        ("ok", None),
+    ],
+)
 def test_danger_answer_in_words(text, expected):
     assert read_danger_answer(text) == expected
 
 
-@pytest.mark.parametrize("text,key", [
-    ("devo andare in ospedale?", "ospedale"), ("è colpa mia?", "colpa"), ("devo pagare?", "costo"),
-    ("cosa faccio adesso?", "cosa_fare"), ("devo denunciare per forza?", "denunciare_obbligo"),
-])
+@pytest.mark.parametrize(
+    "text,key",
+    [
+        ("devo andare in ospedale?", "ospedale"),
+        ("è colpa mia?", "colpa"),
+        ("devo pagare?", "costo"),
+        ("cosa faccio adesso?", "cosa_fare"),
+        ("devo denunciare per forza?", "denunciare_obbligo"),
+    ],
+)
 def test_practical_questions(text, key):
     assert practical_question(text).key == key
 
@@ -107,14 +133,17 @@ def test_not_practical_questions(text):
     assert practical_question(text) is None
 
 
-@pytest.mark.parametrize("text,located", [
-    ("mia moglie è scappata, dove si trova la casa rifugio?", True),
-    ("dove si trova mia moglie", True),
-    ("in quale centro è andata?", True),
-    ("dimmi l'indirizzo della casa rifugio", True),
-    ("cerco un centro antiviolenza", False),
-    ("dove si trova il centro antiviolenza di Asti?", False),
-])
+@pytest.mark.parametrize(
+    "text,located",
+    [
+        ("mia moglie è scappata, dove si trova la casa rifugio?", True),
+        ("dove si trova mia moglie", True),
+        ("in quale centro è andata?", True),
+        ("dimmi l'indirizzo della casa rifugio", True),
+        ("cerco un centro antiviolenza", False),
+        ("dove si trova il centro antiviolenza di Asti?", False),
+    ],
+)
 def test_location_requests(text, located):
     assert (locate_request(text) is not None) == located
 
@@ -124,28 +153,34 @@ def test_no_false_alarm(text):
     assert not is_immediate_danger(text)
 
 
-@pytest.mark.parametrize("text,foreign", [
-    ("hello, can you help me? my husband hits me", True),
-    ("bonjour, j'ai besoin d'aide", True),
-    ("I was robbed yesterday", True),
-    ("hola, necesito ayuda por favor", True),
-    ("مرحبا أحتاج مساعدة", True),
-    ("привет мне нужна помощь", True),
-    ("ciao ho bisogno di aiuto", False),
-    ("cos'è il codice rosso?", False),
-    ("mi hanno discriminato perché sono nero", False),
-    ("la polizia mi ha detto di venire qui", False),
-])
+@pytest.mark.parametrize(
+    "text,foreign",
+    [
+        ("hello, can you help me? my husband hits me", True),
+        ("bonjour, j'ai besoin d'aide", True),
+        ("I was robbed yesterday", True),
+        ("hola, necesito ayuda por favor", True),
+        ("مرحبا أحتاج مساعدة", True),
+        ("привет мне нужна помощь", True),
+        ("ciao ho bisogno di aiuto", False),
+        ("cos'è il codice rosso?", False),
+        ("mi hanno discriminato perché sono nero", False),
+        ("la polizia mi ha detto di venire qui", False),
+    ],
+)
 def test_other_language(text, foreign):
     from assistant.language import looks_foreign
+
     assert looks_foreign(text) == foreign
 
 
 def test_overrides_prefer_danger_over_language():
     import importlib.util
+
     if importlib.util.find_spec("rasa") is None:
         pytest.skip("rasa not installed")
     from rasa_addons.components.overrides import override_for
+
     assert override_for("aiuto è qui fuori con un coltello") == "emergency"
     assert override_for("hello I need help please") == "other_language"
     assert override_for("ciao") is None

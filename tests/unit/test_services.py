@@ -1,5 +1,6 @@
 """The test services themselves (scripts/services.py): the throwaway PostgreSQL and Redis are started
 here on every run, even where the usual servers answer, so the path a fresh machine takes is tested."""
+
 import shutil
 import tempfile
 from pathlib import Path
@@ -57,8 +58,10 @@ def test_with_nothing_reachable_throwaway_servers_are_started_then_stopped(monke
     monkeypatch.setattr(tempfile, "tempdir", str(parent))  # the servers' directories go here, and only theirs
     dead = f"127.0.0.1:{services.free_port()}"
     try:
-        with services.postgres({}, default=f"postgresql://postgres@{dead}/test") as pg_url, \
-                services.redis({}, default=f"redis://{dead}/0") as redis_url:
+        with (
+            services.postgres({}, default=f"postgresql://postgres@{dead}/test") as pg_url,
+            services.redis({}, default=f"redis://{dead}/0") as redis_url,
+        ):
             assert dead not in pg_url and dead not in redis_url
             assert services.pg_answers(pg_url) and services.redis_answers(redis_url)
             assert sorted(d.name.split("-")[1] for d in parent.iterdir()) == ["pg", "redis"]
@@ -75,8 +78,10 @@ def test_stopping_twice_is_harmless(throwaway):
 
 
 def test_url_helpers():
-    assert services.pg_url_with_db("postgresql://u:p@h:5/test?sslmode=disable", "x") == \
-        "postgresql://u:p@h:5/x?sslmode=disable"
+    assert (
+        services.pg_url_with_db("postgresql://u:p@h:5/test?sslmode=disable", "x")
+        == "postgresql://u:p@h:5/x?sslmode=disable"
+    )
     assert services.redis_url_with_db("redis://h:7/0", 3) == "redis://h:7/3"
     assert services.redis_host_port("redis://h:7/0") == ("h", 7)
     assert services.where("postgresql://u:secret@h:5/test") == "h:5"

@@ -1,5 +1,6 @@
 """assistant/settings.py is the one configuration surface (issue 18): its reading rules, and a check
 that no other code of the assistant reads the environment."""
+
 import re
 from pathlib import Path
 
@@ -20,8 +21,12 @@ ALLOWED = {
 
 
 def test_only_settings_reads_the_environment():
-    found = sorted(str(path.relative_to(ROOT)) for package in PACKAGES for path in (ROOT / package).rglob("*.py")
-                   if READS.search(path.read_text(encoding="utf-8")))
+    found = sorted(
+        str(path.relative_to(ROOT))
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if READS.search(path.read_text(encoding="utf-8"))
+    )
     assert [path for path in found if path not in ALLOWED] == []
     assert set(ALLOWED) <= set(found), "an allowed file no longer touches the environment: drop it from ALLOWED"
 
@@ -44,8 +49,15 @@ def test_derived_values_follow_the_settings():
     assert settings.protection({"SV_WEB_PORT": "9000"}).cors_origins == "http://127.0.0.1:9000"
 
 
-@pytest.mark.parametrize("name,value", [("SV_RASA_PORT", "50o5"), ("SV_CONSOLE_TRUSTED_PROXIES", "1.5"),
-                                        ("SV_RATE_PER_ADDRESS", "many"), ("SV_BENCH_SECONDS", "x")])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("SV_RASA_PORT", "50o5"),
+        ("SV_CONSOLE_TRUSTED_PROXIES", "1.5"),
+        ("SV_RATE_PER_ADDRESS", "many"),
+        ("SV_BENCH_SECONDS", "x"),
+    ],
+)
 def test_an_invalid_value_stops_with_its_variable(name, value):
     with pytest.raises(SystemExit, match=name):
         (settings.bench if name.startswith("SV_BENCH") else settings.protection)({name: value})

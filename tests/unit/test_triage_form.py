@@ -1,6 +1,7 @@
 """The forms' validation actions driven with rasa_sdk's own Tracker and CollectingDispatcher (no server):
 each test is one user turn of an open form, built by hand, and checks what the person is told and which
 slots are set."""
+
 import asyncio
 from typing import Dict, List, Optional
 
@@ -16,9 +17,16 @@ TRIAGE_SLOTS = ("pericolo", "cosa_successo", "chi_vittima", "comune")
 @pytest.fixture(scope="module")
 def actions(db_url):
     """The action modules, imported once the directory database exists (they warm the comune index)."""
-    from actions import handoff_validation, knowledge as knowledge_actions, practical, triage as triage_actions
-    return {"triage": triage_actions, "handoff": handoff_validation, "knowledge": knowledge_actions,
-            "practical": practical}
+    from actions import handoff_validation, practical
+    from actions import knowledge as knowledge_actions
+    from actions import triage as triage_actions
+
+    return {
+        "triage": triage_actions,
+        "handoff": handoff_validation,
+        "knowledge": knowledge_actions,
+        "practical": practical,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -26,13 +34,31 @@ def domain():
     return content.domain()
 
 
-def tracker(text: str, intent: str, requested: Optional[str] = "pericolo", entities: Optional[List[Dict]] = None,
-            form: str = "triage_form", **slots) -> Tracker:
-    message = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities or [],
-               "intent_ranking": [{"name": intent, "confidence": 1.0}]}
+def tracker(
+    text: str,
+    intent: str,
+    requested: Optional[str] = "pericolo",
+    entities: Optional[List[Dict]] = None,
+    form: str = "triage_form",
+    **slots,
+) -> Tracker:
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 1.0},
+        "entities": entities or [],
+        "intent_ranking": [{"name": intent, "confidence": 1.0}],
+    }
     values = {"requested_slot": requested, **slots}
-    return Tracker("test", values, message, [{"event": "user", "text": text, "parse_data": message}], False, None,
-                   {"name": form} if form else {}, "action_listen")
+    return Tracker(
+        "test",
+        values,
+        message,
+        [{"event": "user", "text": text, "parse_data": message}],
+        False,
+        None,
+        {"name": form} if form else {},
+        "action_listen",
+    )
 
 
 def turn(actions, domain, text, intent, requested="pericolo", **kwargs):
@@ -73,12 +99,15 @@ def test_danger_on_activation_is_left_to_the_rule_that_already_answered(actions,
 
 
 # -- answers, also with other words around them --------------------------------------------------------
-@pytest.mark.parametrize("text,intent,value,response", [
-    ("no", "deny", "no", None),
-    ("sì", "affirm", "si", "utter_emergency"),
-    ("no, adesso sono al sicuro da mia sorella", "inform", "no", None),
-    ("non lo so, a volte ho paura", "deny", "forse", "utter_danger_possible"),
-])
+@pytest.mark.parametrize(
+    "text,intent,value,response",
+    [
+        ("no", "deny", "no", None),
+        ("sì", "affirm", "si", "utter_emergency"),
+        ("no, adesso sono al sicuro da mia sorella", "inform", "no", None),
+        ("non lo so, a volte ho paura", "deny", "forse", "utter_danger_possible"),
+    ],
+)
 def test_danger_answer_in_words(actions, domain, text, intent, value, response):
     messages, slots, _ = turn(actions, domain, text, intent, "pericolo")
     assert slots["pericolo"] == value
@@ -87,14 +116,23 @@ def test_danger_answer_in_words(actions, domain, text, intent, value, response):
 
 
 def test_comune_inside_a_longer_answer(actions, domain):
-    messages, slots, _ = turn(actions, domain, "abito a Bra da tre anni", "inform_comune", "comune", pericolo="no",
-                              cosa_successo="furto", chi_vittima="io")
+    messages, slots, _ = turn(
+        actions,
+        domain,
+        "abito a Bra da tre anni",
+        "inform_comune",
+        "comune",
+        pericolo="no",
+        cosa_successo="furto",
+        chi_vittima="io",
+    )
     assert slots["comune"] == "Bra" and slots["comune_istat"] and messages == []
 
 
 def test_comune_said_while_another_question_is_open(actions, domain):
-    messages, slots, _ = turn(actions, domain, "il mio compagno mi picchia, vivo a Chieri", "report_crime",
-                              "cosa_successo", pericolo="no")
+    messages, slots, _ = turn(
+        actions, domain, "il mio compagno mi picchia, vivo a Chieri", "report_crime", "cosa_successo", pericolo="no"
+    )
     assert slots["comune"] == "Chieri" and slots["comune_istat"]
     assert slots["cosa_successo"] == "violenza_domestica"
     assert responses(messages) == []
@@ -103,50 +141,103 @@ def test_comune_said_while_another_question_is_open(actions, domain):
 def test_comune_chosen_from_a_button(actions, domain):
     comune = triage.directory().comuni[next(iter(triage.directory().comuni))]
     entities = [{"entity": "comune", "value": comune.nome}]
-    _, slots, _ = turn(actions, domain, f'/inform_comune{{"comune": "{comune.nome}"}}', "inform_comune", "comune",
-                       entities=entities, pericolo="no", cosa_successo="furto", chi_vittima="io")
+    _, slots, _ = turn(
+        actions,
+        domain,
+        f'/inform_comune{{"comune": "{comune.nome}"}}',
+        "inform_comune",
+        "comune",
+        entities=entities,
+        pericolo="no",
+        cosa_successo="furto",
+        chi_vittima="io",
+    )
     assert slots["comune"] == comune.nome
 
 
 def test_unknown_comune_asked_once_more_then_given_up(actions, domain):
-    messages, slots, _ = turn(actions, domain, "Xyzzyville", "inform_comune", "comune", pericolo="no",
-                              cosa_successo="furto", chi_vittima="io")
+    messages, slots, _ = turn(
+        actions, domain, "Xyzzyville", "inform_comune", "comune", pericolo="no", cosa_successo="furto", chi_vittima="io"
+    )
     assert 'Non ho trovato il comune "Xyzzyville"' in texts(messages)
     assert slots["comune"] is None and slots["comune_tentativi"] == 1
-    messages, slots, _ = turn(actions, domain, "Xyzzyville", "inform_comune", "comune", pericolo="no",
-                              cosa_successo="furto", chi_vittima="io", comune_tentativi=1)
+    messages, slots, _ = turn(
+        actions,
+        domain,
+        "Xyzzyville",
+        "inform_comune",
+        "comune",
+        pericolo="no",
+        cosa_successo="furto",
+        chi_vittima="io",
+        comune_tentativi=1,
+    )
     assert "Non riesco a trovare il comune" in texts(messages)
     assert slots["comune"] == "sconosciuto" and slots["comune_istat"] is None
 
 
 # -- a message that is not an answer -------------------------------------------------------------------
 def test_a_non_answer_is_asked_again_once_then_skipped(actions, domain):
-    messages, slots, _ = turn(actions, domain, "che tempo fa domani", "out_of_scope", "chi_vittima", pericolo="no",
-                              cosa_successo="furto")
+    messages, slots, _ = turn(
+        actions, domain, "che tempo fa domani", "out_of_scope", "chi_vittima", pericolo="no", cosa_successo="furto"
+    )
     assert responses(messages) == ["utter_ask_rephrase"]
     assert slots == {"triage_domanda": "chi_vittima", "triage_ripetizioni": 2}
-    messages, slots, _ = turn(actions, domain, "che tempo fa domani", "out_of_scope", "chi_vittima", pericolo="no",
-                              cosa_successo="furto", triage_domanda="chi_vittima", triage_ripetizioni=2)
+    messages, slots, _ = turn(
+        actions,
+        domain,
+        "che tempo fa domani",
+        "out_of_scope",
+        "chi_vittima",
+        pericolo="no",
+        cosa_successo="furto",
+        triage_domanda="chi_vittima",
+        triage_ripetizioni=2,
+    )
     assert responses(messages) == ["utter_question_skipped"]
     assert slots["chi_vittima"] == triage.SKIPPED
     assert slots["triage_domanda"] is None and slots["triage_ripetizioni"] == 0
 
 
 def test_the_danger_question_skipped_has_its_own_words(actions, domain):
-    messages, slots, _ = turn(actions, domain, "che tempo fa domani", "out_of_scope", "pericolo",
-                              triage_domanda="pericolo", triage_ripetizioni=2)
+    messages, slots, _ = turn(
+        actions,
+        domain,
+        "che tempo fa domani",
+        "out_of_scope",
+        "pericolo",
+        triage_domanda="pericolo",
+        triage_ripetizioni=2,
+    )
     assert responses(messages) == ["utter_danger_skipped"] and slots["pericolo"] == triage.SKIPPED
 
 
 def test_the_comune_skipped_clears_its_code(actions, domain):
-    _, slots, _ = turn(actions, domain, "boh", "out_of_scope", "comune", pericolo="no", cosa_successo="furto",
-                       chi_vittima="io", triage_domanda="comune", triage_ripetizioni=2)
+    _, slots, _ = turn(
+        actions,
+        domain,
+        "boh",
+        "out_of_scope",
+        "comune",
+        pericolo="no",
+        cosa_successo="furto",
+        chi_vittima="io",
+        triage_domanda="comune",
+        triage_ripetizioni=2,
+    )
     assert slots["comune"] == triage.SKIPPED and slots["comune_istat"] is None
 
 
 def test_a_practical_question_is_answered_and_the_question_stays_open(actions, domain):
-    messages, slots, _ = turn(actions, domain, "devo andare in ospedale?", "ask_practical", "chi_vittima",
-                              pericolo="no", cosa_successo="aggressione")
+    messages, slots, _ = turn(
+        actions,
+        domain,
+        "devo andare in ospedale?",
+        "ask_practical",
+        "chi_vittima",
+        pericolo="no",
+        cosa_successo="aggressione",
+    )
     assert messages[0]["text"] and messages[0]["response"] is None  # the answer first
     assert responses(messages)[1:] == ["utter_ask_rephrase"]  # then the question is asked again
     assert slots == {"triage_domanda": "chi_vittima", "triage_ripetizioni": 2}
@@ -155,8 +246,9 @@ def test_a_practical_question_is_answered_and_the_question_stays_open(actions, d
 def test_a_knowledge_question_is_answered_and_remembered(actions, domain):
     kb = knowledge.load()
     topic = next(iter(kb.topics.values()))
-    messages, slots, _ = turn(actions, domain, "/" + topic.intent, topic.intent, "chi_vittima", pericolo="no",
-                              cosa_successo="furto")
+    messages, slots, _ = turn(
+        actions, domain, "/" + topic.intent, topic.intent, "chi_vittima", pericolo="no", cosa_successo="furto"
+    )
     assert messages[0]["text"] == kb.answer(topic)["text"] and slots["topic"] == topic.key
 
 
@@ -166,11 +258,20 @@ def test_thanks_during_the_triage(actions, domain):
     assert slots == {"triage_domanda": "cosa_successo", "triage_ripetizioni": 2}
 
 
-@pytest.mark.parametrize("requested,value", [("cosa_successo", triage.SKIPPED), ("chi_vittima", triage.SKIPPED),
-                                             ("comune", triage.SKIPPED), ("pericolo", "no")])
+@pytest.mark.parametrize(
+    "requested,value",
+    [
+        ("cosa_successo", triage.SKIPPED),
+        ("chi_vittima", triage.SKIPPED),
+        ("comune", triage.SKIPPED),
+        ("pericolo", "no"),
+    ],
+)
 def test_no_to_a_question(actions, domain, requested, value):
-    filled = {s: "no" if s == "pericolo" else "furto" if s == "cosa_successo" else "io"
-              for s in TRIAGE_SLOTS[:TRIAGE_SLOTS.index(requested)]}
+    filled = {
+        s: "no" if s == "pericolo" else "furto" if s == "cosa_successo" else "io"
+        for s in TRIAGE_SLOTS[: TRIAGE_SLOTS.index(requested)]
+    }
     _, slots, _ = turn(actions, domain, "no", "deny", requested, **filled)
     assert slots[requested] == value
 
@@ -182,8 +283,13 @@ def test_requests_left_to_the_rules(actions, domain, intent):
 
 
 def test_gender_service_and_age_are_taken_from_any_turn(actions, domain):
-    _, slots, _ = turn(actions, domain, "sono una ragazza di 16 anni e il mio ex mi perseguita, cerco un avvocato",
-                       "report_crime", "pericolo")
+    _, slots, _ = turn(
+        actions,
+        domain,
+        "sono una ragazza di 16 anni e il mio ex mi perseguita, cerco un avvocato",
+        "report_crime",
+        "pericolo",
+    )
     assert slots["genere_vittima"] == "donna" and slots["eta_vittima"] == 16
     assert slots["servizio_richiesto"] == "avvocato"
 
@@ -199,10 +305,13 @@ def handoff_turn(actions, domain, text, intent, **slots):
 
 def test_handoff_consent_asked_twice_then_no_summary(actions, domain):
     said, slots = handoff_turn(actions, domain, "boh", "out_of_scope")
-    assert said == ["utter_ask_rephrase_yes_no"] and slots == {"triage_domanda": "handoff_consent",
-                                                                "triage_ripetizioni": 2}
-    said, slots = handoff_turn(actions, domain, "boh", "out_of_scope", triage_domanda="handoff_consent",
-                               triage_ripetizioni=2)
+    assert said == ["utter_ask_rephrase_yes_no"] and slots == {
+        "triage_domanda": "handoff_consent",
+        "triage_ripetizioni": 2,
+    }
+    said, slots = handoff_turn(
+        actions, domain, "boh", "out_of_scope", triage_domanda="handoff_consent", triage_ripetizioni=2
+    )
     assert said == ["utter_handoff_consent_skipped"] and slots["handoff_consent"] is False
 
 
@@ -218,8 +327,13 @@ def run_action(action, t, domain):
 
 
 def test_nearest_service_offers_a_person_first_when_in_danger(actions, domain):
-    slots = {"pericolo": "si", "cosa_successo": "violenza_domestica", "chi_vittima": "io", "comune": "Torino",
-             "comune_istat": "001272"}
+    slots = {
+        "pericolo": "si",
+        "cosa_successo": "violenza_domestica",
+        "chi_vittima": "io",
+        "comune": "Torino",
+        "comune_istat": "001272",
+    }
     messages, _ = run_action(actions["triage"].ActionNearestService(), tracker("", "affirm", None, **slots), domain)
     assert "Torino" in messages[0]["text"]
     assert messages[-1]["buttons"][0]["payload"] == "/ask_human"
@@ -240,8 +354,9 @@ def test_knowledge_actions(actions, domain):
     kb = knowledge.load()
     topic = next(iter(kb.topics.values()))
     messages, events = run_action(actions["knowledge"].ActionKnowledge(), tracker("/x", topic.intent, None), domain)
-    assert messages[0]["text"] == kb.answer(topic)["text"] and events == [{"event": "slot", "timestamp": None,
-                                                                           "name": "topic", "value": topic.key}]
+    assert messages[0]["text"] == kb.answer(topic)["text"] and events == [
+        {"event": "slot", "timestamp": None, "name": "topic", "value": topic.key}
+    ]
     messages, events = run_action(actions["knowledge"].ActionKnowledge(), tracker("/x", "kb_nothing", None), domain)
     assert messages[0]["text"] == kb.menu()["text"] and events == []
     more = actions["knowledge"].ActionKnowledgeMore()
@@ -250,6 +365,9 @@ def test_knowledge_actions(actions, domain):
 
 
 def test_practical_action_declines_to_locate(actions, domain):
-    messages, _ = run_action(actions["practical"].ActionPracticalAnswer(),
-                             tracker("dove si trova la casa rifugio di mia sorella?", "ask_location", None), domain)
+    messages, _ = run_action(
+        actions["practical"].ActionPracticalAnswer(),
+        tracker("dove si trova la casa rifugio di mia sorella?", "ask_location", None),
+        domain,
+    )
     assert messages[0]["text"]

@@ -1,5 +1,6 @@
 """Widget sessions and settings without servers: the signed token, its refusals, the origins read
 from the environment, and the iframe page's Content-Security-Policy."""
+
 import time
 
 import pytest
@@ -14,7 +15,7 @@ SECRET = "segreto-di-prova"
 def test_an_issued_token_gives_back_its_conversation():
     conversation, token = issue(SECRET)
     assert conversation.startswith(PREFIX) and verify(SECRET, token) == conversation
-    session = conversation[len(PREFIX):]
+    session = conversation[len(PREFIX) :]
     assert len(session) == 24 and token.startswith(session + ".")  # 18 random bytes: 144 bits
 
 
@@ -22,17 +23,20 @@ def test_issued_ids_do_not_repeat():
     assert len({issue(SECRET)[0] for _ in range(2000)}) == 2000
 
 
-@pytest.mark.parametrize("forge", [
-    lambda s, i, m: f"{s}.{i}.{m[:-1]}{'A' if m[-1] != 'A' else 'B'}",  # another signature
-    lambda s, i, m: f"{s[:-1]}{'A' if s[-1] != 'A' else 'B'}.{i}.{m}",  # another id, same signature
-    lambda s, i, m: f"{s}.{int(i) - 1}.{m}",  # another time
-    lambda s, i, m: f"{s}.{i}",
-    lambda s, i, m: f"{s}.{i}.{m}.x",
-    lambda s, i, m: s,
-    lambda s, i, m: PREFIX + s,
-    lambda s, i, m: f".{i}.{m}",
-    lambda s, i, m: f"{s}.-{i}.{m}",
-])
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda s, i, m: f"{s}.{i}.{m[:-1]}{'A' if m[-1] != 'A' else 'B'}",  # another signature
+        lambda s, i, m: f"{s[:-1]}{'A' if s[-1] != 'A' else 'B'}.{i}.{m}",  # another id, same signature
+        lambda s, i, m: f"{s}.{int(i) - 1}.{m}",  # another time
+        lambda s, i, m: f"{s}.{i}",
+        lambda s, i, m: f"{s}.{i}.{m}.x",
+        lambda s, i, m: s,
+        lambda s, i, m: PREFIX + s,
+        lambda s, i, m: f".{i}.{m}",
+        lambda s, i, m: f"{s}.-{i}.{m}",
+    ],
+)
 def test_a_changed_token_is_refused(forge):
     _, token = issue(SECRET)
     assert verify(SECRET, forge(*token.split("."))) is None
@@ -68,18 +72,28 @@ def test_widget_settings_defaults_follow_host_and_ports():
 
 
 def test_widget_settings_read_lists_of_origins():
-    w = settings.load_widget({"SV_PUBLIC_ORIGIN": "https://chat.example.it/, https://Chat2.example.it",
-                              "SV_ALLOWED_EMBEDDERS": "https://www.comune.example.it  https://*.asl.example.it"})
+    w = settings.load_widget(
+        {
+            "SV_PUBLIC_ORIGIN": "https://chat.example.it/, https://Chat2.example.it",
+            "SV_ALLOWED_EMBEDDERS": "https://www.comune.example.it  https://*.asl.example.it",
+        }
+    )
     assert w.public_origins == ("https://chat.example.it", "https://chat2.example.it")
     assert w.allowed_embedders == ("https://www.comune.example.it", "https://*.asl.example.it")
 
 
-@pytest.mark.parametrize("name,value", [
-    ("SV_PUBLIC_ORIGIN", "https://chat.example.it/widget"), ("SV_PUBLIC_ORIGIN", "*"),
-    ("SV_PUBLIC_ORIGIN", "https://*.example.it"), ("SV_ALLOWED_EMBEDDERS", "javascript:alert(1)"),
-    ("SV_ALLOWED_EMBEDDERS", "https://comune.example.it; script-src *"), ("SV_ALLOWED_EMBEDDERS", "*"),
-    ("SV_SOCKET_URL", "https://chat.example.it/socket.io"),
-])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("SV_PUBLIC_ORIGIN", "https://chat.example.it/widget"),
+        ("SV_PUBLIC_ORIGIN", "*"),
+        ("SV_PUBLIC_ORIGIN", "https://*.example.it"),
+        ("SV_ALLOWED_EMBEDDERS", "javascript:alert(1)"),
+        ("SV_ALLOWED_EMBEDDERS", "https://comune.example.it; script-src *"),
+        ("SV_ALLOWED_EMBEDDERS", "*"),
+        ("SV_SOCKET_URL", "https://chat.example.it/socket.io"),
+    ],
+)
 def test_a_value_that_is_not_an_origin_stops_the_start(name, value):
     with pytest.raises(SystemExit, match=name):
         settings.load_widget({name: value})
