@@ -184,6 +184,7 @@ _PATTERNS: List[Tuple[str, bool, str]] = [
     (SELF_HARM, True, r"\bchius\w* in garage\b|\bmacchina accesa in garage\b"),
     (SELF_HARM, True, r"\bnon (?:intendo|voglio|riesco a) piu andare avanti\b|"
                       r"\bho (?:gia )?preso (?:la mia|le mie) decision\w* per (?:stanotte|questa notte|stasera|oggi)\b"),
+    (SELF_HARM, False, r"\bmi (?:butto|lancio|getto)\b(?! (?:a|al|alla|sul|sulla|sui|su|nel|nella|nei|in|con|tra)\b)"),
     (SELF_HARM, False, r"\bchiud\w* (?:questa storia|con tutto|con la vita)\b|"
                        r"\blo faccio davvero\b|\bnon ce la faccio piu\b|\bprendo (?:\w+ ){0,6}(?:medicinali|pillole|"
                        r"pastiglie|farmaci|psicofarmaci|sonniferi)\b"),
@@ -214,6 +215,7 @@ _NEGATIONS = {"non", "nn", "nessuno", "nemmeno", "neanche", "neppure", "mica"}
 # words between "se" and its verb ("se qualcuno ti punta…", "se mio marito mi picchia…")
 _SUBJECTS = {"qualcuno", "uno", "una", "un", "persona", "uomo", "donna", "mio", "mia", "marito", "moglie", "ex",
              "compagno", "compagna", "fidanzato", "fidanzata", "padre", "madre", "lui", "lei"}
+_NEW_SUBJECTS = {"lui", "lei", "loro"}
 _CLITICS = {"mi", "ti", "ci", "vi", "si", "lo", "la", "li", "le", "gli", "ne", "me", "te", "ce", "ve", "se",
             "lui", "lei", "io", "tu", "loro", "piu", "ancora", "c", "l"}
 _AUXILIARIES = {"e", "sono", "siamo", "sei", "sta", "stanno", "sto", "stiamo", "ha", "hanno", "ho", "abbiamo",
@@ -223,7 +225,7 @@ _NOW = re.compile(r"\b(?:adesso|ora|ora come ora|in questo momento|proprio ora|s
                   r"in questo istante|mentre (?:ti |vi )?scrivo|appena (?:torna|rientra|arriva)|sta per|questa notte|questa sera|"
                   r"poco fa|un attimo fa|(?:\d+|un paio di|due|tre|cinque|dieci|pochi) minuti fa|intanto|"
                   r"sto (?:camminando|tornando|andando|guidando|uscendo|scrivendo|rientrando|correndo|scappando))\b")
-_PAST = re.compile(r"\b(?:ieri|l altro ieri|altroieri|(?:anni|mesi|giorni|settimane|tempo) fa|"
+_PAST = re.compile(r"\b(?:(?<!da )ieri|l altro ieri|altroieri|(?:anni|mesi|giorni|settimane|tempo) fa|"
                    r"(?:la|lo|l|il) (?:settimana|mese|anno|estate|inverno|weekend) scors[oa]|scorso anno|"
                    r"da (?:piccola|piccolo|bambina|bambino|ragazza|ragazzo)|in passato|una volta|all epoca|"
                    r"quando (?:ero|eravamo|stavo|stavamo|vivevo|vivevamo|abitavo|era|avevo|ci frequentavamo)|"
@@ -271,6 +273,8 @@ def _spans(words: List[str]) -> Tuple[List[Tuple[int, int]], List[Tuple[int, int
             end = j + 1  # the verb
             if j < len(words) and words[j] in _AUXILIARIES:
                 end = j + 4  # "non è in casa", "non sta entrando", "non sono al sicuro"
+                # a new subject after the auxiliary's verb starts another statement ("nn posso parlare lui è qui")
+                end = next((k for k in range(j + 2, min(end, len(words))) if words[k] in _NEW_SUBJECTS), end)
             negated.append((i, min(end, len(words))))
     # a negation inside a conditional governs only the conditional
     negated = [(a, min(b, next((ce for cs, ce in conditional if cs < a < ce), b))) for a, b in negated]
@@ -285,7 +289,7 @@ def _word_index(clause: str, char_pos: int) -> int:
     return len(clause[:char_pos].split())
 
 
-_SAFE = re.compile(r"\b(?:sono al sicuro|sto bene|sto meglio|sto da dio|mi sono calmat[ao]|e tutto a posto|"
+_SAFE = re.compile(r"\b(?<!non )(?<!nn )(?:sono al sicuro|sto bene|sto meglio|sto da dio|mi sono calmat[ao]|e tutto a posto|"
                    r"nessun pericolo|non sono in pericolo|non c e pericolo|e fuori dalla mia vita)\b")
 _CANCELLED = "cancelled"  # a danger pattern matched, but negated, conditional, past or in a legal question
 
