@@ -45,6 +45,14 @@ DANGER += [
     "sta entrando",
     "mi sta picchiando, sono a Chieri",
 ]
+# General forms found by the third training set (issue 12): "non sto bene" is not "sto bene"; a negation
+# does not run past a new subject; "mi butto" with a sign of now; "da ieri" is still going on.
+DANGER += [
+    "ho preso le pastiglie di mio padre e non sto bene",
+    "nn posso parlare lui è accanto a me",
+    "nessuno mi aspetta a casa, quindi stanotte mi butto e basta",
+    "mi tiene chiusa in camera da ieri",  # "da ieri" lasts until now, it is not the past
+]
 SAFE += [
     "non sono in pericolo adesso",
     "non è in casa adesso",
@@ -58,6 +66,9 @@ SAFE += [
     "se mi picchia cosa posso fare?",
     "non è qui, è al lavoro",
     "per ora non mi sta facendo niente",
+    "mi butto in questa nuova avventura",
+    "stasera mi butto sul divano e guardo un film",
+    "non posso venire, lui è al lavoro e ho i bambini",
 ]
 
 
