@@ -341,13 +341,13 @@ _PATTERNS: List[Tuple[str, bool, str]] = [
         r"\bmi sto (?:tagliando|ferendo|facendo del male|bruciando)\b",
     ),
     (SELF_HARM, True, r"\bchius\w* in garage\b|\bmacchina accesa in garage\b"),
-<<<<<<< HEAD
     (
         SELF_HARM,
         True,
         r"\bnon (?:intendo|voglio|riesco a) piu andare avanti\b|"
         r"\bho (?:gia )?preso (?:la mia|le mie) decision\w* per (?:stanotte|questa notte|stasera|oggi)\b",
     ),
+    (SELF_HARM, False, r"\bmi (?:butto|lancio|getto)\b(?! (?:a|al|alla|sul|sulla|sui|su|nel|nella|nei|in|con|tra)\b)"),
     (
         SELF_HARM,
         False,
@@ -355,14 +355,6 @@ _PATTERNS: List[Tuple[str, bool, str]] = [
         r"\blo faccio davvero\b|\bnon ce la faccio piu\b|\bprendo (?:\w+ ){0,6}(?:medicinali|pillole|"
         r"pastiglie|farmaci|psicofarmaci|sonniferi)\b",
     ),
-=======
-    (SELF_HARM, True, r"\bnon (?:intendo|voglio|riesco a) piu andare avanti\b|"
-                      r"\bho (?:gia )?preso (?:la mia|le mie) decision\w* per (?:stanotte|questa notte|stasera|oggi)\b"),
-    (SELF_HARM, False, r"\bmi (?:butto|lancio|getto)\b(?! (?:a|al|alla|sul|sulla|sui|su|nel|nella|nei|in|con|tra)\b)"),
-    (SELF_HARM, False, r"\bchiud\w* (?:questa storia|con tutto|con la vita)\b|"
-                       r"\blo faccio davvero\b|\bnon ce la faccio piu\b|\bprendo (?:\w+ ){0,6}(?:medicinali|pillole|"
-                       r"pastiglie|farmaci|psicofarmaci|sonniferi)\b"),
->>>>>>> h5
     (SELF_HARM, True, r"\b(?:la faccio|farla|la fo) finita\b"),
     (
         SELF_HARM,
@@ -404,7 +396,6 @@ _FIGURATIVE = re.compile(
 
 _NEGATIONS = {"non", "nn", "nessuno", "nemmeno", "neanche", "neppure", "mica"}
 # words between "se" and its verb ("se qualcuno ti punta…", "se mio marito mi picchia…")
-<<<<<<< HEAD
 _SUBJECTS = {
     "qualcuno",
     "uno",
@@ -427,6 +418,7 @@ _SUBJECTS = {
     "lui",
     "lei",
 }
+_NEW_SUBJECTS = {"lui", "lei", "loro"}
 _CLITICS = {
     "mi",
     "ti",
@@ -488,7 +480,7 @@ _NOW = re.compile(
     r"sto (?:camminando|tornando|andando|guidando|uscendo|scrivendo|rientrando|correndo|scappando))\b"
 )
 _PAST = re.compile(
-    r"\b(?:ieri|l altro ieri|altroieri|(?:anni|mesi|giorni|settimane|tempo) fa|"
+    r"\b(?:(?<!da )ieri|l altro ieri|altroieri|(?:anni|mesi|giorni|settimane|tempo) fa|"
     r"(?:la|lo|l|il) (?:settimana|mese|anno|estate|inverno|weekend) scors[oa]|scorso anno|"
     r"da (?:piccola|piccolo|bambina|bambino|ragazza|ragazzo)|in passato|una volta|all epoca|"
     r"quando (?:ero|eravamo|stavo|stavamo|vivevo|vivevamo|abitavo|era|avevo|ci frequentavamo)|"
@@ -508,37 +500,6 @@ _LEGAL_QUESTION = re.compile(
     r"una persona|qualcuno e|e tentato|e legale|e un problema|e credibile|e normale|e un reato|aggravante|"
     r"porto d armi|denunciato regolarmente|regolarmente denunciat\w*|teorica)\b"
 )
-=======
-_SUBJECTS = {"qualcuno", "uno", "una", "un", "persona", "uomo", "donna", "mio", "mia", "marito", "moglie", "ex",
-             "compagno", "compagna", "fidanzato", "fidanzata", "padre", "madre", "lui", "lei"}
-_NEW_SUBJECTS = {"lui", "lei", "loro"}
-_CLITICS = {"mi", "ti", "ci", "vi", "si", "lo", "la", "li", "le", "gli", "ne", "me", "te", "ce", "ve", "se",
-            "lui", "lei", "io", "tu", "loro", "piu", "ancora", "c", "l"}
-_AUXILIARIES = {"e", "sono", "siamo", "sei", "sta", "stanno", "sto", "stiamo", "ha", "hanno", "ho", "abbiamo",
-                "vuole", "vogliono", "voglio", "posso", "puo", "riesco", "riesce", "fa", "lascia", "era", "sara",
-                "c", "ce"}
-_NOW = re.compile(r"\b(?:adesso|ora|ora come ora|in questo momento|proprio ora|stasera|stanotte|"
-                  r"in questo istante|mentre (?:ti |vi )?scrivo|appena (?:torna|rientra|arriva)|sta per|questa notte|questa sera|"
-                  r"poco fa|un attimo fa|(?:\d+|un paio di|due|tre|cinque|dieci|pochi) minuti fa|intanto|"
-                  r"sto (?:camminando|tornando|andando|guidando|uscendo|scrivendo|rientrando|correndo|scappando))\b")
-_PAST = re.compile(r"\b(?:(?<!da )ieri|l altro ieri|altroieri|(?:anni|mesi|giorni|settimane|tempo) fa|"
-                   r"(?:la|lo|l|il) (?:settimana|mese|anno|estate|inverno|weekend) scors[oa]|scorso anno|"
-                   r"da (?:piccola|piccolo|bambina|bambino|ragazza|ragazzo)|in passato|una volta|all epoca|"
-                   r"quando (?:ero|eravamo|stavo|stavamo|vivevo|vivevamo|abitavo|era|avevo|ci frequentavamo)|"
-                   r"(?:mi|ci|la|lo|li) (?:picchiava|minacciava|seguiva|chiudeva|teneva|menava|strangolava)|"
-                   r"(?:e|e gia) success\w*|da (?:mesi|anni|settimane|tempo|un anno|un mese|giorni)|ogni giorno|tutti i giorni|"
-                   r"ogni sera|ogni notte|tutte le sere|tutte le notti|quando (?:beve|torna|e ubriaco|si arrabbia|litighiamo)|tante volte|molte volte|ogni tanto|piu volte|spesso|ogni volta|di solito|qualche volta|"
-                   r"l altra (?:notte|sera)|(?:la scorsa|lo scorso|la notte di|a|la sera di) (?:primavera|estate|autunno|inverno|"
-                   r"pasqua|natale|capodanno|ferragosto)|una notte di|(?:mi|ci|la|lo|li) (?:aveva|avevano)|prima che|"
-                   r"(?:lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica) (?:scorso|scorsa|mi|ci|ha|e)|"
-                   r"(?:a|in|lo scorso|nel mese di|a inizio|a fine) (?:gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|"
-                   r"agosto|settembre|ottobre|novembre|dicembre))\b")
-_LEGAL_QUESTION = re.compile(r"\b(?:e reato|sono reati|cosa (?:succede|rischia|si rischia|prevede|dice la legge)|"
-                             r"come funziona|si puo denunciare|posso denunciare|che pena|quale pena|quanti anni|"
-                             r"la legge|il codice|cosa si intende|cos e|che cos e|come si capisce|come (?:faccio a )?capire|"
-                             r"una persona|qualcuno e|e tentato|e legale|e un problema|e credibile|e normale|e un reato|aggravante|"
-                             r"porto d armi|denunciato regolarmente|regolarmente denunciat\w*|teorica)\b")
->>>>>>> h5
 _REPEATS = re.compile(r"([a-z])\1{2,}")  # "quiii" -> "qui", "aiutooo" -> "aiuto"
 _CLAUSE_BREAK = re.compile(r"[.;:!?\n\r,()\"]+|\s(?:ma|pero|però|anche se|perche|perché)\s", re.I)
 
@@ -586,15 +547,10 @@ def _word_index(clause: str, char_pos: int) -> int:
     return len(clause[:char_pos].split())
 
 
-<<<<<<< HEAD
 _SAFE = re.compile(
-    r"\b(?:sono al sicuro|sto bene|sto meglio|sto da dio|mi sono calmat[ao]|e tutto a posto|"
+    r"\b(?<!non )(?<!nn )(?:sono al sicuro|sto bene|sto meglio|sto da dio|mi sono calmat[ao]|e tutto a posto|"
     r"nessun pericolo|non sono in pericolo|non c e pericolo|e fuori dalla mia vita)\b"
 )
-=======
-_SAFE = re.compile(r"\b(?<!non )(?<!nn )(?:sono al sicuro|sto bene|sto meglio|sto da dio|mi sono calmat[ao]|e tutto a posto|"
-                   r"nessun pericolo|non sono in pericolo|non c e pericolo|e fuori dalla mia vita)\b")
->>>>>>> h5
 _CANCELLED = "cancelled"  # a danger pattern matched, but negated, conditional, past or in a legal question
 
 
