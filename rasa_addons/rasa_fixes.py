@@ -15,7 +15,7 @@
 
 3. The HTTP API never runs open. ``rasa run --enable-api`` without ``--auth-token`` (or a JWT secret)
    serves every conversation's tracker to anyone who reaches the port; the server now refuses to
-   start that way, whatever launched it (scripts/run.py, the Dockerfile, the Helm chart).
+   start that way, whatever launched it (python -m assistant.serve, the Dockerfile, the Helm chart).
 
 4. Conversation ids in HTTP API paths are percent-decoded. Sanic passes ``<conversation_id:path>``
    as sent, so ``/conversations/tg%3A42/tracker`` read an empty conversation "tg%3A42" instead of

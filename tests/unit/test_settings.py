@@ -9,7 +9,7 @@ import pytest
 from assistant import settings
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("assistant", "actions", "addons", "scripts")
+PACKAGES = ("assistant", "actions", "rasa_addons", "scripts")
 READS = re.compile(r"\bos\.environ\b|\bgetenv\b|\bfrom os import environ\b")
 # Files that may touch os.environ, and why (none of them reads a setting of the assistant).
 ALLOWED = {
