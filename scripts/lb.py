@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from scripts import run
+from assistant import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX = "/usr/sbin/nginx"
@@ -99,21 +99,21 @@ def start_replicas(
 ) -> Tuple[Dict[str, subprocess.Popen], List[int], int]:
     """The action server (on env's SV_ACTIONS_PORT), `replicas` Rasa servers on free ports (logs in
     tmp/rasaN/), and nginx in front when there is more than one. Returns the processes (stop them
-    with run.stop()), the replicas' ports and the port that clients use.
+    with serve.stop()), the replicas' ports and the port that clients use.
 
     One shared action-server secret for every process; the per-conversation limit is off unless
     `env` sets it, since these are load generators (the REST channel is internal)."""
     env = {"SV_ACTIONS_SECRET": secrets.token_urlsafe(32), "SV_RATE_PER_CONVERSATION": "0", **env}
-    procs = run.start(env_extra=env, log_dir=tmp, token=token, only=["actions"])
-    ports = [run.free_port() for _ in range(replicas)]
+    procs = serve.start(env_extra=env, log_dir=tmp, token=token, only=["actions"])
+    ports = [serve.free_port() for _ in range(replicas)]
     for n, port in enumerate(ports):
         (tmp / f"rasa{n}").mkdir()
-        procs[f"rasa{n}"] = run.start(
+        procs[f"rasa{n}"] = serve.start(
             env_extra={**env, "SV_RASA_PORT": str(port)}, log_dir=tmp / f"rasa{n}", token=token, only=["rasa"]
         )["rasa"]
     if replicas == 1:
         return procs, ports, ports[0]
-    front = run.free_port()
+    front = serve.free_port()
     procs["nginx"] = start_nginx(tmp, front, ports)
     return procs, ports, front
 
@@ -121,9 +121,9 @@ def start_replicas(
 def wait_ready(procs: Dict[str, subprocess.Popen], ports: List[int], actions_port: str, front: int) -> bool:
     alive = list(procs.values())
     return (
-        all(run.wait_ready(f"http://127.0.0.1:{p}/webhooks/rest/", 300, alive) for p in ports)
-        and run.wait_ready(f"http://127.0.0.1:{actions_port}/health", 60, alive)
-        and run.wait_ready(f"http://127.0.0.1:{front}/webhooks/rest/", 30, alive)
+        all(serve.wait_ready(f"http://127.0.0.1:{p}/webhooks/rest/", 300, alive) for p in ports)
+        and serve.wait_ready(f"http://127.0.0.1:{actions_port}/health", 60, alive)
+        and serve.wait_ready(f"http://127.0.0.1:{front}/webhooks/rest/", 30, alive)
     )
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts import run, services  # run: the same launcher as `make run`
+from assistant import serve
+from scripts import services  # serve: the same launcher as `make run`
 from tests.fakes import Recorder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,15 +72,15 @@ class Bot:
 
 
 def _start(env: dict, log_dir: Path, token: str):
-    procs = run.start(env_extra=env, log_dir=log_dir, token=token)
+    procs = serve.start(env_extra=env, log_dir=log_dir, token=token)
     base = f"http://127.0.0.1:{env['SV_RASA_PORT']}"
     ok = (
-        run.wait_ready(f"{base}/webhooks/rest/", 240, list(procs.values()))
-        and run.wait_ready(f"http://127.0.0.1:{env['SV_ACTIONS_PORT']}/health", 60, list(procs.values()))
-        and run.wait_ready(f"http://127.0.0.1:{env['SV_CONSOLE_PORT']}/login", 60, list(procs.values()))
+        serve.wait_ready(f"{base}/webhooks/rest/", 240, list(procs.values()))
+        and serve.wait_ready(f"http://127.0.0.1:{env['SV_ACTIONS_PORT']}/health", 60, list(procs.values()))
+        and serve.wait_ready(f"http://127.0.0.1:{env['SV_CONSOLE_PORT']}/login", 60, list(procs.values()))
     )
     if not ok:
-        run.stop(procs)
+        serve.stop(procs)
         logs = "\n".join((log_dir / f"{n}.log").read_text(errors="replace")[-3000:] for n in procs)
         pytest.fail(f"servers did not start:\n{logs}")
     return procs
@@ -116,7 +117,7 @@ def fake_twilio():
 @pytest.fixture(scope="session")
 def bot(fake_telegram, fake_twilio):
     tmp = Path(tempfile.mkdtemp(prefix="sv-conv-"))
-    rasa_port = run.free_port()
+    rasa_port = serve.free_port()
     env = {
         "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
         "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
@@ -129,14 +130,14 @@ def bot(fake_telegram, fake_twilio):
         "TWILIO_API_URL": fake_twilio.url,
         "TWILIO_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/twilio/webhook",
         "SV_RASA_PORT": str(rasa_port),
-        "SV_ACTIONS_PORT": str(run.free_port()),
-        "SV_WEB_PORT": str(run.free_port()),
+        "SV_ACTIONS_PORT": str(serve.free_port()),
+        "SV_WEB_PORT": str(serve.free_port()),
         "SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
         "SV_DATABASE_URL": f"sqlite:///{tmp}/sportello.db",
-        "SV_CONSOLE_PORT": str(run.free_port()),
+        "SV_CONSOLE_PORT": str(serve.free_port()),
         "SV_REST_TOKEN": REST_TOKEN,
         "SV_ACTIONS_SECRET": ACTIONS_SECRET,
-        "SV_DEMO_PORT": str(run.free_port()),  # the demo site embedding the widget (another origin)
+        "SV_DEMO_PORT": str(serve.free_port()),  # the demo site embedding the widget (another origin)
     }
     from assistant.directory import loader
 
@@ -153,11 +154,11 @@ def bot(fake_telegram, fake_twilio):
     b.procs = procs
     b.restart = lambda: _restart(b)
     yield b
-    run.stop(b.procs)
+    serve.stop(b.procs)
 
 
 def _restart(b: Bot):
-    run.stop(b.procs)
+    serve.stop(b.procs)
     b.procs = _start(b.env, b.log_dir, b.token)
 
 

@@ -291,29 +291,29 @@ def running_servers(log_dir: Optional[Path] = None):
     SQLite tracker store and directory; yields the Rasa base URL; stops both afterwards."""
     import tempfile
 
+    from assistant import serve  # the same launcher as `make run` and the conversation tests
     from assistant.directory import loader
-    from scripts import run  # the same launcher as `make run` and the conversation tests
 
     tmp = Path(log_dir or tempfile.mkdtemp(prefix="sv-eval-"))
     tmp.mkdir(parents=True, exist_ok=True)
     env = {
-        "SV_RASA_PORT": str(run.free_port()),
-        "SV_ACTIONS_PORT": str(run.free_port()),
-        "SV_WEB_PORT": str(run.free_port()),
-        "SV_CONSOLE_PORT": str(run.free_port()),
+        "SV_RASA_PORT": str(serve.free_port()),
+        "SV_ACTIONS_PORT": str(serve.free_port()),
+        "SV_WEB_PORT": str(serve.free_port()),
+        "SV_CONSOLE_PORT": str(serve.free_port()),
         "SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
         "SV_DATABASE_URL": f"sqlite:///{tmp}/sportello.db",
     }
     loader.load(env["SV_DATABASE_URL"])
-    procs = run.start(env_extra=env, log_dir=tmp, only=["actions", "rasa"])
+    procs = serve.start(env_extra=env, log_dir=tmp, only=["actions", "rasa"])
     try:
         base = f"http://127.0.0.1:{env['SV_RASA_PORT']}"
         if not (
-            run.wait_ready(f"{base}/webhooks/rest/", 300, list(procs.values()))
-            and run.wait_ready(f"http://127.0.0.1:{env['SV_ACTIONS_PORT']}/health", 60, list(procs.values()))
+            serve.wait_ready(f"{base}/webhooks/rest/", 300, list(procs.values()))
+            and serve.wait_ready(f"http://127.0.0.1:{env['SV_ACTIONS_PORT']}/health", 60, list(procs.values()))
         ):
             logs = "\n".join((tmp / f"{n}.log").read_text(errors="replace")[-2000:] for n in procs)
             raise RuntimeError(f"the servers did not start:\n{logs}")
         yield base
     finally:
-        run.stop(procs)
+        serve.stop(procs)

@@ -486,7 +486,7 @@ def test_the_web_server_serves_only_the_widget_files_with_their_policies(bot):
     assert headers["X-Content-Type-Options"] == "nosniff" and "X-Frame-Options" not in headers
     status, headers, _ = get(bot.web + "/")
     assert status == 302 and headers["Location"] == bot.demo + "/"
-    for path in ("/index.html", "/demo.css", "/../scripts/run.py", "/widget/", "/node_modules/axe-core/axe.min.js"):
+    for path in ("/index.html", "/demo.css", "/../scripts/lb.py", "/widget/", "/node_modules/axe-core/axe.min.js"):
         assert get(bot.web + path)[0] == 404, path
     assert get(bot.demo + "/widget/frame.html")[0] == 404  # the demo site is not the assistant
     assert get(bot.web + "/widget/frame.html", "POST")[0] == 405

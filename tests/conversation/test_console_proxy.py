@@ -12,7 +12,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from tests.conftest import run
+from tests.conftest import serve
 
 NGINX = "/usr/sbin/nginx"
 PASSWORD = "una-password-lunga-456"
@@ -38,7 +38,7 @@ def client(source: str) -> requests.Session:
 
 
 def _console(tmp: Path, extra: dict):
-    port = run.free_port()
+    port = serve.free_port()
     env = {
         "SV_DATABASE_URL": f"sqlite:///{tmp}/sportello.db",
         "SV_TRACKER_URL": f"sqlite:///{tmp}/tracker.db",
@@ -49,9 +49,9 @@ def _console(tmp: Path, extra: dict):
     from assistant.console.app import create_operator
 
     create_operator("operatrice", PASSWORD, url=env["SV_DATABASE_URL"], totp_secret=SECRET)
-    procs = run.start(env_extra=env, log_dir=tmp, only=["console"])
-    if not run.wait_ready(f"http://127.0.0.1:{port}/login", 60, list(procs.values())):
-        run.stop(procs)
+    procs = serve.start(env_extra=env, log_dir=tmp, only=["console"])
+    if not serve.wait_ready(f"http://127.0.0.1:{port}/login", 60, list(procs.values())):
+        serve.stop(procs)
         pytest.fail((tmp / "console.log").read_text(errors="replace")[-3000:])
     return procs, port, env
 
@@ -62,7 +62,7 @@ def behind_nginx():
         pytest.fail(f"{NGINX} missing: bash scripts/debian_tool.sh {NGINX} nginx-light")
     tmp = Path(tempfile.mkdtemp(prefix="sv-console-proxy-"))
     procs, port, env = _console(tmp, {"SV_CONSOLE_TRUSTED_PROXIES": "1", "SV_CONSOLE_INSECURE_COOKIES": "1"})
-    front = run.free_port()
+    front = serve.free_port()
     temp = "\n".join(f"    {k}_temp_path {tmp}/{k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     (tmp / "nginx.conf").write_text(f"""worker_processes 1;
 daemon off;
@@ -88,9 +88,9 @@ http {{
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    assert run.wait_ready(f"http://127.0.0.1:{front}/login", 30, list(procs.values()))
+    assert serve.wait_ready(f"http://127.0.0.1:{front}/login", 30, list(procs.values()))
     yield f"http://127.0.0.1:{front}", env
-    run.stop(procs)
+    serve.stop(procs)
 
 
 def _csrf(text):
@@ -165,4 +165,4 @@ def test_cookies_are_secure_with_host_names_by_default_and_ids_stored_hashed(tmp
         engine.dispose()
         assert sid not in stored and hashlib.sha256(sid.encode()).hexdigest() in stored
     finally:
-        run.stop(procs)
+        serve.stop(procs)

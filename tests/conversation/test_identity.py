@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
-from tests.conftest import ACTIONS_SECRET, TWILIO_NUMBER, TWILIO_TOKEN, run
+from tests.conftest import ACTIONS_SECRET, TWILIO_NUMBER, TWILIO_TOKEN, serve
 from tests.conversation.test_messaging import sent_to, tg_post, tg_update, wa_sent, wait_for
 
 
@@ -133,14 +133,14 @@ def test_http_api_and_rest_refuse_calls_without_token(bot):
 
 
 def test_rasa_refuses_to_start_the_api_without_token(tmp_path):
-    env = run.child_env({"SV_ACTIONS_SECRET": "x", "SV_TRACKER_URL": f"sqlite:///{tmp_path}/t.db"})
-    cmd = run.commands(run.settings_module.load(env), "unused")["rasa"]
-    cmd = cmd[: cmd.index("--auth-token")] + ["--port", str(run.free_port())]
-    proc = subprocess.run(cmd, cwd=run.ROOT, env=env, capture_output=True, text=True, timeout=300)
+    env = serve.child_env({"SV_ACTIONS_SECRET": "x", "SV_TRACKER_URL": f"sqlite:///{tmp_path}/t.db"})
+    cmd = serve.commands(serve.settings.load(env), "unused")["rasa"]
+    cmd = cmd[: cmd.index("--auth-token")] + ["--port", str(serve.free_port())]
+    proc = subprocess.run(cmd, cwd=serve.ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0
     assert "refusing to start" in proc.stdout + proc.stderr
     with pytest.raises(SystemExit):
-        run.commands(run.settings_module.load(env), "")
+        serve.commands(serve.settings.load(env), "")
 
 
 # -- 4. the action server: own address only, shared secret on every call --------------------------

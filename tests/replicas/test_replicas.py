@@ -28,7 +28,8 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from scripts import lb, run
+from assistant import serve
+from scripts import lb
 from scripts.services import pg_url_with_db, redis_host_port, redis_url_with_db
 from tests.conftest import ROOT
 from tests.fakes import TcpProxy
@@ -119,22 +120,22 @@ def cluster(postgres_url, redis_url):
         "SV_REDIS_HOST": redis_host,
         "SV_REDIS_PORT": str(redis_port),
         "SV_REDIS_DB": str(REDIS_DB),
-        "SV_ACTIONS_PORT": str(run.free_port()),
+        "SV_ACTIONS_PORT": str(serve.free_port()),
     }
     # the deploy's migrate step: Alembic, then the seed directory
-    env = run.child_env({**c.env, "SV_DATABASE_URL": c.direct_url})
+    env = serve.child_env({**c.env, "SV_DATABASE_URL": c.direct_url})
     for cmd in (["-m", "assistant.migrations", "upgrade"], ["-m", "assistant.directory", "load", "--if-changed"]):
-        done = subprocess.run([str(run.VENV_BIN / "python"), *cmd], cwd=ROOT, env=env, capture_output=True, text=True)
+        done = subprocess.run([str(serve.BIN / "python"), *cmd], cwd=ROOT, env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr[-2000:]
     c.procs, c.ports, c.lb_port = lb.start_replicas(c.env, c.tmp, c.token, replicas=2)
     c.base = f"http://127.0.0.1:{c.lb_port}"
     ok = lb.wait_ready(c.procs, c.ports, c.env["SV_ACTIONS_PORT"], c.lb_port)
     if not ok:
-        run.stop(c.procs)
+        serve.stop(c.procs)
         c.proxy.stop()
         pytest.fail("the replicas did not start:\n" + c.log_tail())
     yield c
-    run.stop(c.procs)
+    serve.stop(c.procs)
     c.proxy.stop()
 
 

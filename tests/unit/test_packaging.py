@@ -68,7 +68,7 @@ def test_the_packages_import_from_anywhere_without_path_changes(tmp_path):
     code = "import importlib.util, sys; print(*[importlib.util.find_spec(p).origin for p in sys.argv[1:]])"
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-c", code, *PACKAGES, "rasa_addons.components.overrides", "scripts.run"],
+        [sys.executable, "-c", code, *PACKAGES, "rasa_addons.components.overrides"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
