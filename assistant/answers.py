@@ -115,3 +115,16 @@ def practical_message(text: str) -> Dict:
     reply = locate_request(text) or practical_question(text) or reply_by_key("cosa_fare")
     titles = {topic.intent: topic.title for topic in knowledge.load().topics.values()}
     return as_message(reply, titles)
+
+
+# Erasing a conversation cannot be undone: the classifier's `exit_chat` counts only when the message
+# has a word that asks to leave or delete ("ora è uscito, sono da sola" is not a request to erase).
+_ERASE_WORDS = re.compile(
+    r"\b(esc[io]|uscire|usciamo|elimin\w*|togli\w*|chiud\w*|cancell\w*|traccia|sparisc\w*|spari\w*|cronologia|"
+    r"rimuov\w*|stop|svuot\w*|pulisc\w*|delete|exit|quit)\b"
+)
+
+
+def asks_to_erase(text: str) -> bool:
+    """Whether a message has a word asking to leave the chat or delete it."""
+    return bool(_ERASE_WORDS.search(normalise(text or "")))

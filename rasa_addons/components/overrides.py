@@ -23,7 +23,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from assistant import intents
-from assistant.answers import locate_request, practical_question
+from assistant.answers import asks_to_erase, locate_request, practical_question
 from assistant.language import looks_foreign
 from assistant.safety import SELF_HARM, assess
 from assistant.triage import followup_case
@@ -76,12 +76,13 @@ class SafetyOverrides(GraphComponent):
             text = message.get(TEXT)
             intent = override_for(text) if text else None
             current = (message.get(INTENT) or {}).get("name")
-            if intent is None and current in DANGER_INTENTS and text and not text.startswith("/"):
+            demoted = DANGER_INTENTS if current in DANGER_INTENTS else ()
+            if current == intents.EXIT_CHAT and text and not asks_to_erase(text):
+                demoted = (intents.EXIT_CHAT,)  # erasing cannot be undone: only on a word that asks for it
+            if intent is None and demoted and text and not text.startswith("/"):
                 # danger is decided by assistant.safety alone (measured on the independent set): the
                 # classifier's guess of danger gives way to its next guess ("non sono in pericolo adesso")
-                ranking = [
-                    item for item in message.get(INTENT_RANKING_KEY) or [] if item.get("name") not in DANGER_INTENTS
-                ]
+                ranking = [item for item in message.get(INTENT_RANKING_KEY) or [] if item.get("name") not in demoted]
                 if ranking:
                     message.set(INTENT, ranking[0], add_to_output=True)
                     message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
