@@ -6,6 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.forms import turn_of
 from assistant import forms, knowledge
 
 
@@ -35,10 +36,5 @@ class ActionKnowledgeFollowup(Action):
         return "action_knowledge_followup"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        turn = forms.Turn(
-            intent=tracker.get_intent_of_latest_message() or "",
-            text=tracker.latest_message.get("text") or "",
-            slots=tracker.slots,
-        )
-        dispatcher.utter_message(**forms.followup(turn))
+        dispatcher.utter_message(**forms.followup(turn_of(tracker)))
         return []

@@ -204,14 +204,6 @@ def load() -> Knowledge:
     return _parse(content.load("knowledge"))
 
 
-def message_for_intent(intent: Optional[str]) -> Tuple[Dict, Optional[str]]:
-    """The dispatcher-ready answer to a knowledge intent and the key of its topic; the menu of topics
-    and None for an intent that names no topic."""
-    kb = load()
-    topic = kb.topic_for_intent(intent)
-    return (kb.answer(topic), topic.key) if topic else (kb.menu(), None)
-
-
 def followup_message(topic_key: Optional[str], facts: Dict[str, Optional[str]]) -> Optional[Dict]:
     """The answer to a follow-up on the topic last answered (slot `topic`) for the case in `facts`;
     None when no topic was answered yet (the message is then read as anything else)."""
@@ -221,7 +213,9 @@ def followup_message(topic_key: Optional[str], facts: Dict[str, Optional[str]]) 
 
 
 def answer_message(intent: Optional[str], person: Dict[str, Optional[str]]) -> Tuple[Dict, Optional[str]]:
-    """As message_for_intent, fitted to what is known of the person (simpler words for a minor)."""
+    """The dispatcher-ready answer to a knowledge intent, fitted to what is known of the person (simpler
+    words for a minor), and the key of its topic; the menu of topics and None for an intent that names no
+    topic."""
     kb = load()
     topic = kb.topic_for_intent(intent)
     return (kb.answer_for(topic, person), topic.key) if topic else (kb.menu(), None)
