@@ -39,7 +39,7 @@ import psutil
 
 from assistant import serve, settings
 from scripts import lb, services
-from scripts.train_if_changed import TRAINING_DATA
+from scripts.train_if_changed import train_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,20 +123,7 @@ def bench_directory(db_url: str) -> Dict:
 
 def bench_training(tmp: Path) -> float:
     """`rasa train` as `make train` runs it, but with an empty cache: the time a fresh clone pays."""
-    cmd = [
-        str(serve.BIN / "rasa"),
-        "train",
-        "--data",
-        *TRAINING_DATA,
-        "--domain",
-        "domain.yml",
-        "--config",
-        "config.yml",
-        "--out",
-        str(tmp / "model"),
-        "--fixed-model-name",
-        "bench",
-    ]
+    cmd = train_command(str(tmp / "model"), "bench")
     started = time.monotonic()
     subprocess.run(
         cmd,
