@@ -25,11 +25,15 @@ class ValidateTriageForm(FormValidationAction):
         if turn.intent in forms.LEFT_TO_RULES:
             return []  # no slot set: the form rejects the turn and the rules answer it
         events = send(dispatcher, forms.before_form(turn))
+        tracker.add_slots(events)  # what this turn said counts for which questions are asked
         said_before = len(dispatcher.messages)
         events += await super().run(dispatcher, tracker, domain)
         set_slots = [(e.get("name"), e.get("value")) for e in events]
         after = forms.after_form(turn, set_slots, answered_otherwise=len(dispatcher.messages) > said_before)
-        return events + send(dispatcher, after)
+        return events + send(dispatcher, after) + send(dispatcher, forms.opening(turn, tracker.slots))
+
+    async def required_slots(self, domain_slots, dispatcher, tracker: Tracker, domain: DomainDict) -> List[Text]:
+        return forms.required_slots(domain_slots, tracker.slots, turn_of(tracker))
 
     async def extract_pericolo(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict:
         return forms.extract_pericolo(turn_of(tracker))

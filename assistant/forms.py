@@ -48,6 +48,9 @@ OUTSIDE_PIEMONTE, UNKNOWN_COMUNE = "fuori_piemonte", "sconosciuto"
 EXTRA_SLOTS = ("genere_vittima", "servizio_richiesto", "eta_vittima")
 RESET_SLOTS = ("pericolo", "cosa_successo", "chi_vittima", "comune", "comune_istat", "triage_domanda", *EXTRA_SLOTS)
 SIMPLE_REPLIES = {"thank": "utter_youre_welcome", "help": "utter_help", "other_language": "utter_other_language"}
+# Services asked for by name that answer without a comune (a national or online office).
+NO_COMUNE_NEEDED = frozenset({"polizia", "polizia_postale"})
+OPENING_NUMBERS = 2  # helplines given with the first question, before the danger question
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,41 @@ def before_form(turn: Turn) -> Outcome:
     """What a turn of an open triage gets before the form takes its answers."""
     side, extra = side_answer(turn), said_anywhere(turn)
     return Outcome(side.messages, side.slots + extra.slots)
+
+
+def required_slots(domain_slots: List[str], slots: Mapping[str, Any], turn: Optional[Turn] = None) -> List[str]:
+    """The questions of the triage. A service asked for by name ("c'è un centro antiviolenza a Bra?",
+    "polizia postale") with nothing told of what happened gets its answer at once: only the comune is asked,
+    and not even that for a national or online office. The safety check still reads every message, and the
+    answer always carries 112. A story, or danger already said, keeps every question."""
+    service = slots.get("servizio_richiesto")
+    if not service or slots.get("cosa_successo") is not None or slots.get("pericolo") is not None:
+        return list(domain_slots)
+    if turn is not None and (turn.intent == "report_crime" or triage.classify_event(turn.words)):
+        return list(domain_slots)  # this very message tells a story
+    return [] if service in NO_COMUNE_NEEDED else [slot for slot in domain_slots if slot == "comune"]
+
+
+def opening(turn: Turn, slots: Mapping[str, Any]) -> Outcome:
+    """The triage's first turn, when the message already says what happened or who: the helplines that fit
+    (the routing table's, 112 aside: the danger question gives it) come before the danger question, so a
+    minor gets 114 and 19696, a woman the 1522, a trafficking victim the 800 290 290 at once."""
+    out = Outcome()
+    if turn.requested is not None or turn.intent in DANGER or slots.get("pericolo") is not None:
+        return out
+    if "pericolo" not in required_slots(["pericolo"], slots, turn):
+        return out
+    facts = (
+        slots.get("cosa_successo"),
+        slots.get("chi_vittima"),
+        slots.get("genere_vittima"),
+        None,  # a service asked for by name is given with the answer
+        _age(slots.get("eta_vittima")),
+    )
+    if facts[0] is None and facts[1] is None:
+        return out
+    lines = triage.opening_lines(*facts, limit=OPENING_NUMBERS)
+    return out.say(text=lines) if lines else out
 
 
 def after_form(turn: Turn, set_slots: List[Tuple[str, Any]], answered_otherwise: bool) -> Outcome:

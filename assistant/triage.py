@@ -716,6 +716,29 @@ def _national_lines(numbers: List[str]) -> str:
     return "\n".join(lines)
 
 
+def opening_lines(
+    cosa: Optional[str],
+    chi: Optional[str],
+    genere: Optional[str] = None,
+    servizio: Optional[str] = None,
+    eta: Optional[int] = None,
+    limit: int = 2,
+) -> str:
+    """The plan's helplines but 112, for the first reply of a triage ("" when there are none)."""
+    t = texts()["opening"]
+    numbers = [n for n in plan_for(cosa, chi, genere, servizio, eta).numbers if n != EMERGENCY][:limit]
+    lines = []
+    for number in numbers:
+        line = directory().national(number)
+        if line:
+            lines.append(
+                texts()["result"]["national_line"].format(
+                    numero=line["telefoni"][0], nome=line["nome"], orari=line["orari"] or "orari non indicati"
+                )
+            )
+    return "\n".join([t["title"]] + lines) if lines else ""
+
+
 def reply(
     istat: Optional[str],
     cosa: Optional[str],

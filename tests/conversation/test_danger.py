@@ -28,8 +28,8 @@ def asked(reply: str) -> list:
 def to_question(bot, sender, question):
     """Drive a triage to the point where `question` is the one asked."""
     steps = {
-        Q_DANGER: ["cerco un centro antiviolenza"],
-        Q_WHAT: ["cerco un centro antiviolenza", "no"],
+        Q_DANGER: ["cerco aiuto"],
+        Q_WHAT: ["cerco aiuto", "no"],
         Q_WHO: ["cerco aiuto", "no", '/inform{"cosa_successo": "stalking"}'],
         Q_COMUNE: ["cerco aiuto", "no", "il mio compagno mi picchia"],
     }[question]

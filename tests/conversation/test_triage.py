@@ -23,7 +23,7 @@ def test_danger_at_turn_one(bot, sender):
 
 
 def test_danger_answer_yes_gives_112_and_goes_on(bot, sender):
-    bot.texts(sender, "cerco un centro antiviolenza")
+    bot.texts(sender, "cerco aiuto")
     reply = bot.texts(sender, "/emergency")
     assert "chiama subito il 112" in reply
     assert "cosa è successo?" in reply  # the form goes on with the next question
@@ -39,8 +39,32 @@ def test_danger_mid_form_then_the_form_resumes(bot, sender):
     assert "In quale comune" in bot.texts(sender, "mi perseguita da mesi")
 
 
+def test_a_service_asked_by_name_is_shown_at_once(bot, sender):
+    """No story, a service and a place: the services straight away, with 112; no questions."""
+    reply = bot.texts(sender, "c'è un centro antiviolenza a Borgosesia o lì vicino?")
+    assert "per Borgosesia" in reply and "Centro" in reply and "1522" in reply and "112" in reply
+    assert "sei in pericolo in questo momento?" not in reply and "cosa è successo" not in reply
+
+
+def test_a_service_without_a_place_asks_only_the_comune(bot, sender):
+    assert "In quale comune" in bot.texts(sender, "mi servono i servizi sociali")
+    result = bot.texts(sender, "Fossano")
+    assert "per Fossano" in result and "Servizi sociali" in result
+
+
+def test_the_postal_police_needs_no_comune(bot, sender):
+    reply = bot.texts(sender, "polizia postale")
+    assert "commissariatodips.it" in reply and "In quale comune" not in reply
+
+
+def test_a_story_with_a_service_still_asks_the_danger_first(bot, sender):
+    reply = bot.texts(sender, "cerco un centro antiviolenza, il mio compagno mi picchia")
+    assert "sei in pericolo in questo momento?" in reply and "1522" in reply
+
+
 def test_minor(bot, sender):
-    bot.texts(sender, "mio figlio di 12 anni è vittima di bullismo, abitiamo a Cuneo")
+    first = bot.texts(sender, "mio figlio di 12 anni è vittima di bullismo, abitiamo a Cuneo")
+    assert "114" in first and "19696" in first  # the minors' lines come with the first reply
     result = bot.texts(sender, "no")
     assert "114" in result and "19696" in result
     assert "Consorzio Socio Assistenziale del Cuneese" in result or "Servizi sociali" in result

@@ -371,3 +371,59 @@ def test_practical_action_declines_to_locate(actions, domain):
         domain,
     )
     assert messages[0]["text"]
+
+
+# -- a service asked for by name, and the first reply to a story -----------------------------------------
+def test_a_service_asked_by_name_with_its_comune_is_answered_at_once(actions, domain):
+    messages, slots, _ = turn(
+        actions, domain, "c'è un centro antiviolenza a Bra o lì vicino?", "find_service", requested=None
+    )
+    assert slots["servizio_richiesto"] == "centro_antiviolenza"
+    assert slots["comune"] == "Bra"
+    assert slots["requested_slot"] is None  # no question left: the services come next
+    assert "pericolo" not in slots
+
+
+def test_a_service_asked_by_name_without_a_comune_asks_only_the_comune(actions, domain):
+    _, slots, _ = turn(actions, domain, "cerco i servizi sociali", "find_service", requested=None)
+    assert slots["requested_slot"] == "comune"
+
+
+def test_an_online_office_needs_no_comune(actions, domain):
+    _, slots, _ = turn(actions, domain, "polizia postale", "find_service", requested=None)
+    assert slots["servizio_richiesto"] == "polizia_postale"
+    assert slots["requested_slot"] is None
+
+
+def test_a_story_with_a_service_keeps_every_question(actions, domain):
+    _, slots, _ = turn(
+        actions, domain, "cerco un centro antiviolenza, mio marito mi picchia", "report_crime", requested=None
+    )
+    assert "requested_slot" not in slots  # every question: Rasa asks the next one, the danger question
+
+
+@pytest.mark.parametrize(
+    "text, numbers, absent",
+    [
+        ("ho 13 anni e a scuola dei ragazzi mi picchiano e mi prendono i soldi", ["114", "19696"], ["1522"]),
+        ("mi hanno preso il passaporto e devo lavorare in strada per pagare il debito", ["800 290 290"], []),
+        ("sono stata picchiata da mio marito ieri sera", ["1522"], ["114"]),
+    ],
+)
+def test_the_first_reply_to_a_story_gives_the_fitting_helplines(actions, domain, text, numbers, absent):
+    messages, slots, _ = turn(actions, domain, text, "report_crime", requested=None)
+    said = texts(messages)
+    assert "requested_slot" not in slots  # every question: the danger question comes after the lines
+    for number in numbers:
+        assert number in said
+    for number in absent:
+        assert number not in said
+
+
+def test_no_helplines_before_an_emergency_or_a_later_question(actions, domain):
+    messages, _, _ = turn(
+        actions, domain, "ho 13 anni e mio padre mi sta picchiando adesso", "emergency", requested=None
+    )
+    assert "19696" not in texts(messages)  # the emergency answer was given by the rule; nothing in front of it
+    messages, _, _ = turn(actions, domain, "ho 13 anni", "report_crime", requested="chi_vittima", pericolo="no")
+    assert "19696" not in texts(messages)
