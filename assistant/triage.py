@@ -702,17 +702,19 @@ def render_service(service: Dict, comune: str, fallback: str) -> str:
     return "\n".join(lines)
 
 
+def _national_line(number: str) -> Optional[str]:
+    """ "1522 - Numero antiviolenza e stalking (24 ore su 24...)", from the directory; None if not there."""
+    line = directory().national(number)
+    if not line:
+        return None
+    return texts()["result"]["national_line"].format(
+        numero=line["telefoni"][0], nome=line["nome"], orari=line["orari"] or "orari non indicati"
+    )
+
+
 def _national_lines(numbers: List[str]) -> str:
-    t = texts()["result"]
-    lines = [t["national_title"]]
-    for number in numbers:
-        line = directory().national(number)
-        if line:
-            lines.append(
-                t["national_line"].format(
-                    numero=line["telefoni"][0], nome=line["nome"], orari=line["orari"] or "orari non indicati"
-                )
-            )
+    lines = [texts()["result"]["national_title"]]
+    lines += [line for line in map(_national_line, numbers) if line]
     return "\n".join(lines)
 
 
@@ -725,18 +727,9 @@ def opening_lines(
     limit: int = 2,
 ) -> str:
     """The plan's helplines but 112, for the first reply of a triage ("" when there are none)."""
-    t = texts()["opening"]
     numbers = [n for n in plan_for(cosa, chi, genere, servizio, eta).numbers if n != EMERGENCY][:limit]
-    lines = []
-    for number in numbers:
-        line = directory().national(number)
-        if line:
-            lines.append(
-                texts()["result"]["national_line"].format(
-                    numero=line["telefoni"][0], nome=line["nome"], orari=line["orari"] or "orari non indicati"
-                )
-            )
-    return "\n".join([t["title"]] + lines) if lines else ""
+    lines = [line for line in map(_national_line, numbers) if line]
+    return "\n".join([texts()["opening"]["title"]] + lines) if lines else ""
 
 
 def reply(
