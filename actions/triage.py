@@ -24,9 +24,9 @@ class ValidateTriageForm(FormValidationAction):
         turn = turn_of(tracker)
         if turn.intent in forms.LEFT_TO_RULES:
             return []  # no slot set: the form rejects the turn and the rules answer it
+        said_before = len(dispatcher.messages)
         events = send(dispatcher, forms.before_form(turn))
         tracker.add_slots(events)  # what this turn said counts for which questions are asked
-        said_before = len(dispatcher.messages)
         events += await super().run(dispatcher, tracker, domain)
         set_slots = [(e.get("name"), e.get("value")) for e in events]
         after = forms.after_form(turn, set_slots, answered_otherwise=len(dispatcher.messages) > said_before)

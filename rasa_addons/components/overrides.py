@@ -8,6 +8,8 @@
 4. A short follow-up that names another case ("e per una truffa invece?", "e se sono minorenne?") becomes
    `ask_followup` (assistant.triage.followup_case): the last topic, answered for that case.
 5. Otherwise a message in another language becomes `other_language` (assistant.language).
+6. A story the classifier calls `report_crime` that asks a question about the law ("mio marito mi minaccia,
+   si può farlo allontanare da casa?") becomes that knowledge topic (assistant.legal_question).
 It runs after DIET and before the FallbackClassifier, so neither can fall into nlu_fallback.
 """
 
@@ -22,7 +24,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from assistant import intents
+from assistant import intents, legal_question
 from assistant.answers import asks_to_erase, locate_request, practical_question
 from assistant.language import looks_foreign
 from assistant.safety import SELF_HARM, assess
@@ -69,6 +71,7 @@ class SafetyOverrides(GraphComponent):
         from assistant import danger_model
 
         danger_model.warm()
+        legal_question.warm()
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -76,6 +79,8 @@ class SafetyOverrides(GraphComponent):
             text = message.get(TEXT)
             intent = override_for(text) if text else None
             current = (message.get(INTENT) or {}).get("name")
+            if intent is None and current == legal_question.STORY and text and not text.startswith("/"):
+                intent = legal_question.topic_asked(text)
             demoted = DANGER_INTENTS if current in DANGER_INTENTS else ()
             if current == intents.EXIT_CHAT and text and not asks_to_erase(text):
                 demoted = (intents.EXIT_CHAT,)  # erasing cannot be undone: only on a word that asks for it

@@ -1,0 +1,99 @@
+"""Which knowledge topic a story asks about, when it asks one (issue 13).
+
+"Mio marito beve e mi minaccia, si può farlo allontanare da casa?" tells a story *and* asks a question about
+the law. The intent classifier, trained on many more stories than questions, calls such messages
+`report_crime` with near certainty, and the person gets the triage instead of the answer they asked for.
+This second opinion is a small classifier (word and character n-grams, logistic regression, as in
+assistant/danger_model.py) trained on the `kb_*` examples of data/nlu against the `report_crime` ones; it
+is asked only when the message is a question and not a plain "cosa devo fare?", and its topic is taken
+only above ``THRESHOLD``. The triage still collects what the story said from the next turns.
+Trained in process at start-up (about two seconds, deterministic): no model file to ship.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Optional, Tuple
+
+from assistant import nlu_data
+from assistant.settings import PROJECT_ROOT
+from assistant.text import normalise
+
+NLU_DIR = PROJECT_ROOT / "data" / "nlu"
+KB_PREFIX = "kb_"
+STORY = "report_crime"
+# Chosen on the dev split of tests/eval (never the test split): see docs/evaluation.md.
+THRESHOLD = 0.25
+
+_QUESTION = re.compile(
+    r"\b(posso|possiamo|puo|possono|si puo|ho diritto|abbiamo diritto|ha diritto|e reato|e legale|e normale|"
+    r"funziona|vale|serve|bisogna|conta|spetta|spettano|rischia|succede|esiste|esistono|c e una legge|"
+    r"chi (ce|me|ci|mi|gli|le) \w+|veniamo|vengo|verro|mi avvisano|ci avvisano)\b"
+)
+# "what shall I do?" asks for help with the story: the triage answers it
+_WHAT_TO_DO = re.compile(
+    r"\b(cosa|che) (devo|posso|dovrei|potrei|dobbiamo|possiamo|si puo|faccio|facciamo|fare)( fare)?\b|"
+    r"\bcome (mi )?(devo )?comportar|\baiutatemi\b|\bcome posso aiutar"
+)
+
+
+def is_question(text: str) -> bool:
+    """A question about what the law allows or gives, not "cosa devo fare?"."""
+    plain = normalise(text)
+    if not plain or _WHAT_TO_DO.search(plain):
+        return False
+    return "?" in text or bool(_QUESTION.search(plain))
+
+
+@lru_cache(maxsize=1)
+def _model():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, make_pipeline
+
+    texts, labels = [], []
+    for intent, text in nlu_data.examples(NLU_DIR):
+        if text.startswith("/"):
+            continue
+        if intent.startswith(KB_PREFIX) or intent == STORY:
+            texts.append(text)
+            labels.append(intent)
+    features = FeatureUnion(
+        [
+            ("words", TfidfVectorizer(preprocessor=normalise, ngram_range=(1, 2), sublinear_tf=True)),
+            (
+                "chars",
+                TfidfVectorizer(
+                    preprocessor=normalise, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
+                ),
+            ),
+        ]
+    )
+    model = make_pipeline(features, LogisticRegression(C=8.0, max_iter=3000, class_weight="balanced"))
+    model.fit(texts, labels)
+    return model
+
+
+def best_topic(text: str) -> Tuple[Optional[str], float]:
+    """The most likely knowledge intent for `text` and its probability (None when the model has none)."""
+    model = _model()
+    probabilities = dict(zip(model.classes_, model.predict_proba([text])[0]))
+    topics = [k for k in probabilities if k.startswith(KB_PREFIX)]
+    if not topics:
+        return None, 0.0
+    best = max(topics, key=lambda k: probabilities[k])
+    return best, float(probabilities[best])
+
+
+def topic_asked(text: str) -> Optional[str]:
+    """The kb_* intent a story asks about ("…si può farlo allontanare da casa?"), or None."""
+    if not is_question(text):
+        return None
+    topic, probability = best_topic(text)
+    return topic if probability >= THRESHOLD else None
+
+
+def warm() -> None:
+    """Train now (at start-up) instead of on the first message that needs the model."""
+    _model()
