@@ -26,7 +26,7 @@ _MAYBE = re.compile(
 )
 _YES = re.compile(
     r"^(si|s|sii+|sì|certo|esatto|purtroppo si|credo di si|penso di si|ovvio|ovviamente|yes|"
-    r"affermativo|molto|tanto|assolutamente)\b|\b(ho (tanta |molta |una gran )?paura|ho il terrore|"
+    r"affermativo|molto|tanto|assolutamente)\b|\b(paura|ho il terrore|"
     r"sono terrorizzat[ao]|e qui|e qua|e di la|e in casa|e fuori|e sotto casa|sta arrivando|"
     r"sta tornando|sta urlando|stanno urlando|urla|mi cerca|mi minaccia|non sono al sicuro|"
     r"si e qui|pericolo)\b"
@@ -36,7 +36,7 @@ _NO = re.compile(
     r"credo di no|penso di no)\b|\b(sono al sicuro|sono in un posto sicuro|sto bene|ora no|adesso no|"
     r"per ora no|non ora|non adesso|non in questo momento|non e in casa|non c e|non ce|e uscito|"
     r"e al lavoro|e in carcere|e lontano|sono lontan[ao]|sono da (mia|mio|una|un|amici|parenti)|"
-    r"non piu|non sono in pericolo|tranquill[ao]|e finita|e passato)\b"
+    r"non piu|non sono in pericolo|tranquill[ao]|e finita|e passato|non ho (piu )?paura)\b"
 )
 
 

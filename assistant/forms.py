@@ -43,6 +43,7 @@ HANDOFF_LEFT_TO_RULES = DANGER | {
     intents.ASK_HUMAN,
 }
 MAX_ASKS = 2  # a question is asked at most twice in a row
+OTHER_QUESTIONS = ("cosa_successo", "chi_vittima", "comune")  # the triage's questions after the danger one
 MAX_COMUNE_ATTEMPTS = 2
 OUTSIDE_PIEMONTE, UNKNOWN_COMUNE = "fuori_piemonte", "sconosciuto"
 EXTRA_SLOTS = ("genere_vittima", "servizio_richiesto", "eta_vittima")
@@ -199,7 +200,7 @@ def opening(turn: Turn, slots: Mapping[str, Any]) -> Outcome:
         slots.get("cosa_successo"),
         slots.get("chi_vittima"),
         slots.get("genere_vittima"),
-        None,  # a service asked for by name is given with the answer
+        slots.get("servizio_richiesto"),
         _age(slots.get("eta_vittima")),
     )
     if facts[0] is None and facts[1] is None:
@@ -217,6 +218,11 @@ def after_form(turn: Turn, set_slots: List[Tuple[str, Any]], answered_otherwise:
         return out
     if any(name == requested and value is not None for name, value in set_slots):
         return out.set("triage_domanda", None).set("triage_ripetizioni", 0)
+    answered = {name for name, value in set_slots if value is not None}
+    if requested == "pericolo" and turn.intent not in DANGER and answered & set(OTHER_QUESTIONS):
+        # the danger question answered with something else ("Cuorgnè", "è per mia mamma"): the person is
+        # writing calmly and the safety check reads every message; the triage goes on instead of insisting
+        return out.set("pericolo", triage.SKIPPED).set("triage_domanda", None).set("triage_ripetizioni", 0)
     asked = _asked_again(turn)
     if asked > MAX_ASKS:
         out.say(response="utter_danger_skipped" if requested == "pericolo" else "utter_question_skipped")

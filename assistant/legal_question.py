@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from assistant import nlu_data
 from assistant.settings import PROJECT_ROOT
@@ -24,7 +24,12 @@ NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 KB_PREFIX = "kb_"
 STORY = "report_crime"
 # Chosen on the dev split of tests/eval (never the test split): see docs/evaluation.md.
-THRESHOLD = 0.25
+THRESHOLD = 0.25  # a story the intent classifier is sure of: the question's topic when at least this likely
+UNSURE_THRESHOLD = 0.4  # a question the intent classifier is unsure of (it would fall back): "non ho capito"
+SURE_THRESHOLD = 0.85  # a question that a practical answer would take ("l'avvocato d'ufficio lo devo pagare?")
+# The FallbackClassifier's settings in config.yml (tests/unit/test_legal_question.py checks they agree).
+FALLBACK_THRESHOLD = 0.35
+FALLBACK_AMBIGUITY = 0.05
 
 _QUESTION = re.compile(
     r"\b(posso|possiamo|puo|possono|si puo|ho diritto|abbiamo diritto|ha diritto|e reato|e legale|e normale|"
@@ -86,12 +91,21 @@ def best_topic(text: str) -> Tuple[Optional[str], float]:
     return best, float(probabilities[best])
 
 
-def topic_asked(text: str) -> Optional[str]:
+def topic_asked(text: str, threshold: float = THRESHOLD) -> Optional[str]:
     """The kb_* intent a story asks about ("…si può farlo allontanare da casa?"), or None."""
     if not is_question(text):
         return None
     topic, probability = best_topic(text)
-    return topic if probability >= THRESHOLD else None
+    return topic if probability >= threshold else None
+
+
+def would_fall_back(ranking: List[Dict]) -> bool:
+    """True when the FallbackClassifier will answer "non ho capito" to this intent ranking."""
+    confidences = sorted((item.get("confidence") or 0.0 for item in ranking), reverse=True)
+    if not confidences:
+        return True
+    top = confidences[0]
+    return top < FALLBACK_THRESHOLD or (len(confidences) > 1 and top - confidences[1] < FALLBACK_AMBIGUITY)
 
 
 def warm() -> None:

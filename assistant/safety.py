@@ -365,7 +365,8 @@ _PATTERNS: List[Tuple[str, bool, str]] = [
     (
         SELF_HARM,
         True,
-        r"\bmi (?:uccido|ammazzo|suicido|tolgo la vita|butto (?:giu|dal|dalla|sotto)|taglio (?:le vene|i polsi))\b",
+        r"\bmi (?:uccido|ammazzo|suicido|tolgo la vita|butto (?:giu|dal|dalla|sotto)|taglio (?:le vene|i polsi))\b|"
+        r"\bmi (?:taglio|tagliero|ritaglio) (?:di nuovo|ancora|un altra volta|come prima|le braccia|le gambe)\b",
     ),
     (
         SELF_HARM,
@@ -518,8 +519,12 @@ def _clauses(text: str) -> Iterator[Tuple[str, bool]]:
 def _spans(words: List[str]) -> Tuple[List[Tuple[int, int]], List[Tuple[int, int]]]:
     """Word spans governed by a negation, and the spans of conditionals ("se non apro")."""
     negated, conditional = [], []
+    wish = False
     for i, word in enumerate(words):
         if word == "se":
+            # "è meglio se la faccio finita", "meglio se mi taglio o se …": a wish, not a hypothesis
+            wish = i > 0 and (words[i - 1] == "meglio" or (words[i - 1] == "o" and wish))
+        if word == "se" and not wish:
             j = i + 1
             while j < len(words) and (words[j] in _CLITICS or words[j] in _NEGATIONS or words[j] in _SUBJECTS):
                 j += 1

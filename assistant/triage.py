@@ -344,6 +344,15 @@ def _learned_label(dimension: str, text: str) -> Optional[str]:
 
 
 # -- public classifiers -------------------------------------------------------------------------
+# A partner or a relative who hits the writer ("mio marito ieri sera mi ha dato un pugno"): an assault at home is
+# domestic violence (LABELS.md §2), whoever the words of the blow are.
+_KIN_HITS_ME = re.compile(
+    r"\b(mio|mia|il mio|la mia) (marito|moglie|compagn[oa]|ex|ex marito|ex moglie|fidanzat[oa]|convivente|partner|"
+    r"padre|papa|madre|mamma|patrigno|matrigna|fratello|sorella|figlio|figlia|suocer[oa]|cognat[oa])\b"
+    r"( \w+){0,4} (mi|ci) (ha|hanno|aveva|picchia|prende|tira|da|mena|spinge|strattona)\b"
+)
+
+
 def classify_event(text: str) -> Optional[str]:
     """What happened: a pattern when one matches, otherwise the classifier when it is sure enough."""
     plain = normalise(text)
@@ -351,8 +360,12 @@ def classify_event(text: str) -> Optional[str]:
         return None
     found = _first(_EVENTS, plain)
     if found or general_question(text):
-        return found if found and not general_question(text) else None
-    return _learned_label("event", text)
+        found = found if found and not general_question(text) else None
+    else:
+        found = _learned_label("event", text)
+    if found == "aggressione" and _KIN_HITS_ME.search(plain):
+        found = "violenza_domestica"
+    return found
 
 
 def age_of_victim(text: str) -> Optional[int]:
@@ -726,9 +739,13 @@ def opening_lines(
     eta: Optional[int] = None,
     limit: int = 2,
 ) -> str:
-    """The plan's helplines but 112, for the first reply of a triage ("" when there are none)."""
-    numbers = [n for n in plan_for(cosa, chi, genere, servizio, eta).numbers if n != EMERGENCY][:limit]
+    """The plan's helplines but 112, and where to report online, for the first reply of a triage ("" when
+    there are none)."""
+    plan = plan_for(cosa, chi, genere, servizio, eta)
+    numbers = [n for n in plan.numbers if n != EMERGENCY][:limit]
     lines = [line for line in map(_national_line, numbers) if line]
+    # where to report online ("www.commissariatodips.it"): the notes that carry the plan's links
+    lines += [note for note in plan.notes if any(link in note for link in plan.links)]
     return "\n".join([texts()["opening"]["title"]] + lines) if lines else ""
 
 

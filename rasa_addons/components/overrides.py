@@ -9,7 +9,9 @@
    `ask_followup` (assistant.triage.followup_case): the last topic, answered for that case.
 5. Otherwise a message in another language becomes `other_language` (assistant.language).
 6. A story the classifier calls `report_crime` that asks a question about the law ("mio marito mi minaccia,
-   si può farlo allontanare da casa?") becomes that knowledge topic (assistant.legal_question).
+   si può farlo allontanare da casa?") becomes that knowledge topic (assistant.legal_question); so does a
+   question the classifier is too unsure of (it would get "non ho capito"), or a practical question that one
+   topic answers fully, when the second opinion is confident enough.
 It runs after DIET and before the FallbackClassifier, so neither can fall into nlu_fallback.
 """
 
@@ -48,7 +50,8 @@ def override_for(text: Text) -> Optional[Text]:
     if locate_request(text):
         return LOCATION_INTENT
     if practical_question(text):
-        return PRACTICAL_INTENT
+        # a question one topic answers fully goes to that topic ("l'avvocato d'ufficio lo devo pagare io?")
+        return legal_question.topic_asked(text, legal_question.SURE_THRESHOLD) or PRACTICAL_INTENT
     if followup_case(text):
         return intents.FOLLOWUP
     if looks_foreign(text):
@@ -79,8 +82,11 @@ class SafetyOverrides(GraphComponent):
             text = message.get(TEXT)
             intent = override_for(text) if text else None
             current = (message.get(INTENT) or {}).get("name")
-            if intent is None and current == legal_question.STORY and text and not text.startswith("/"):
-                intent = legal_question.topic_asked(text)
+            if intent is None and text and not text.startswith("/"):
+                if current == legal_question.STORY:
+                    intent = legal_question.topic_asked(text)
+                elif legal_question.would_fall_back(message.get(INTENT_RANKING_KEY) or []):
+                    intent = legal_question.topic_asked(text, legal_question.UNSURE_THRESHOLD)
             demoted = DANGER_INTENTS if current in DANGER_INTENTS else ()
             if current == intents.EXIT_CHAT and text and not asks_to_erase(text):
                 demoted = (intents.EXIT_CHAT,)  # erasing cannot be undone: only on a word that asks for it

@@ -35,3 +35,26 @@ def test_the_topic_a_story_asks_about(text, topic):
 
 def test_a_story_without_a_question_has_no_topic():
     assert legal_question.topic_asked("il mio ex mi segue ovunque e mi aspetta sotto casa") is None
+
+
+def test_the_fallback_settings_are_those_of_config_yml():
+    from assistant import content
+    from assistant.settings import PROJECT_ROOT
+
+    pipeline = content.read_yaml(PROJECT_ROOT / "config.yml")["pipeline"]
+    fallback = next(c for c in pipeline if c["name"] == "FallbackClassifier")
+    assert fallback["threshold"] == legal_question.FALLBACK_THRESHOLD
+    assert fallback["ambiguity_threshold"] == legal_question.FALLBACK_AMBIGUITY
+
+
+@pytest.mark.parametrize(
+    "ranking, falls_back",
+    [
+        ([{"name": "kb_patrocinio", "confidence": 0.9}, {"name": "greet", "confidence": 0.05}], False),
+        ([{"name": "kb_patrocinio", "confidence": 0.3}], True),
+        ([{"name": "kb_patrocinio", "confidence": 0.45}, {"name": "kb_minori", "confidence": 0.42}], True),
+        ([], True),
+    ],
+)
+def test_would_fall_back(ranking, falls_back):
+    assert legal_question.would_fall_back(ranking) == falls_back

@@ -72,6 +72,23 @@ SAFE += [
 ]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "è meglio se la faccio finita",
+        "a volte penso che è meglio se mi taglio di nuovo o se la faccio finita",
+        "mi taglio di nuovo stasera",
+    ],
+)
+def test_a_wish_is_not_a_hypothesis(text):
+    assert is_immediate_danger(text)
+
+
+@pytest.mark.parametrize("text", ["se mi picchia o se mi minaccia cosa faccio?", "mi taglio i capelli di nuovo corti"])
+def test_hypotheses_and_haircuts(text):
+    assert not is_immediate_danger(text)
+
+
 @pytest.mark.parametrize("text", DANGER)
 def test_danger_is_recognised(text):
     assert is_immediate_danger(text)
@@ -106,6 +123,8 @@ def test_negated_or_past_danger_words_are_not_handed_to_the_model():
     "text,expected",
     [
         ("si ho paura", YES),
+        ("io paura, se scappo fanno male a mia famiglia", YES),
+        ("no, non ho paura, è in carcere", NO),
         ("sì, è di là che urla", YES),
         ("certo", YES),
         ("forse", MAYBE),

@@ -427,3 +427,14 @@ def test_no_helplines_before_an_emergency_or_a_later_question(actions, domain):
     assert "19696" not in texts(messages)  # the emergency answer was given by the rule; nothing in front of it
     messages, _, _ = turn(actions, domain, "ho 13 anni", "report_crime", requested="chi_vittima", pericolo="no")
     assert "19696" not in texts(messages)
+
+
+def test_the_danger_question_answered_with_a_comune_goes_on(actions, domain):
+    messages, slots, _ = turn(actions, domain, "Cuorgnè", "inform_comune", "pericolo", cosa_successo="truffa")
+    assert slots["comune"] == "Cuorgnè" and slots["pericolo"] == triage.SKIPPED
+    assert "utter_ask_rephrase" not in responses(messages)
+
+
+def test_the_danger_question_answered_with_nothing_is_asked_again(actions, domain):
+    messages, slots, _ = turn(actions, domain, "boh vedremo", "out_of_scope", "pericolo")
+    assert "pericolo" not in slots or slots["pericolo"] != triage.SKIPPED

@@ -232,3 +232,16 @@ def test_understand_fills_every_triage_slot_a_message_tells():
     }
     assert triage.understand("mia figlia di 15 anni è ricattata con delle foto")["eta_vittima"] == 15
     assert set(triage.understand("ciao").values()) == {None}
+
+
+@pytest.mark.parametrize(
+    "text, event",
+    [
+        ("mio marito ieri sera mi ha dato un pugno in faccia", "violenza_domestica"),
+        ("il mio compagno mi ha preso a calci", "violenza_domestica"),
+        ("fuori dal bar un tizio mi ha dato un pugno", "aggressione"),
+        ("mio fratello è stato aggredito da due sconosciuti", "aggressione"),
+    ],
+)
+def test_an_assault_by_a_partner_or_relative_is_domestic_violence(text, event):
+    assert triage.classify_event(text) == event
