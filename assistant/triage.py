@@ -368,6 +368,21 @@ def classify_event(text: str) -> Optional[str]:
     return found
 
 
+STORY_CONFIDENCE = 0.6  # the learned reader's confidence for "this tells what happened" (tells_a_story)
+
+
+def tells_a_story(text: str) -> bool:
+    """The message tells what happened ("è per mia mamma, il suo compagno la tratta male") and is not a
+    general question: a pattern of classify_event, or its learned reader when it is quite sure."""
+    plain = normalise(text)
+    if not plain or plain.startswith("/") or general_question(text):
+        return False
+    if _first(_EVENTS, plain) is not None:
+        return True
+    label, confidence = learned("event", text)
+    return label is not None and confidence >= STORY_CONFIDENCE
+
+
 def age_of_victim(text: str) -> Optional[int]:
     """The age said in the message ("ho 15 anni", "mia figlia di 14 anni"), if any."""
     plain = normalise(text)

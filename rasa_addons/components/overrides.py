@@ -11,7 +11,8 @@
 6. A story the classifier calls `report_crime` that asks a question about the law ("mio marito mi minaccia,
    si può farlo allontanare da casa?") becomes that knowledge topic (assistant.legal_question); so does a
    question the classifier is too unsure of (it would get "non ho capito"), or a practical question that one
-   topic answers fully, when the second opinion is confident enough.
+   topic answers fully, when the second opinion is confident enough. A message the classifier is too unsure
+   of that tells a story in words the triage's patterns know becomes `report_crime`.
 It runs after DIET and before the FallbackClassifier, so neither can fall into nlu_fallback.
 """
 
@@ -30,7 +31,7 @@ from assistant import intents, legal_question
 from assistant.answers import asks_to_erase, locate_request, practical_question
 from assistant.language import looks_foreign
 from assistant.safety import SELF_HARM, assess
-from assistant.triage import followup_case
+from assistant.triage import followup_case, tells_a_story
 
 EMERGENCY_INTENT = "emergency"
 SELF_HARM_INTENT = "self_harm"
@@ -87,6 +88,8 @@ class SafetyOverrides(GraphComponent):
                     intent = legal_question.topic_asked(text)
                 elif legal_question.would_fall_back(message.get(INTENT_RANKING_KEY) or []):
                     intent = legal_question.topic_asked(text, legal_question.UNSURE_THRESHOLD)
+                    if intent is None and tells_a_story(text):  # "è per mia mamma, il compagno la tratta male"
+                        intent = legal_question.STORY
             demoted = DANGER_INTENTS if current in DANGER_INTENTS else ()
             if current == intents.EXIT_CHAT and text and not asks_to_erase(text):
                 demoted = (intents.EXIT_CHAT,)  # erasing cannot be undone: only on a word that asks for it

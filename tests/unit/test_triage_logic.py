@@ -245,3 +245,17 @@ def test_understand_fills_every_triage_slot_a_message_tells():
 )
 def test_an_assault_by_a_partner_or_relative_is_domestic_violence(text, event):
     assert triage.classify_event(text) == event
+
+
+@pytest.mark.parametrize(
+    "text, story",
+    [
+        ("è per mia mamma, il suo compagno la tratta male", True),
+        ("mio figlio ha 30 anni e la sua compagna lo picchia", True),
+        ("ho bisogno di aiuto", False),
+        ("che tempo fa domani?", False),
+        ("il codice rosso vale anche per lo stalking?", False),
+    ],
+)
+def test_tells_a_story(text, story):
+    assert triage.tells_a_story(text) == story
