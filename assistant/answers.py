@@ -36,7 +36,7 @@ _NO = re.compile(
     r"credo di no|penso di no)\b|\b(sono al sicuro|sono in un posto sicuro|sto bene|ora no|adesso no|"
     r"per ora no|non ora|non adesso|non in questo momento|non e in casa|non c e|non ce|e uscito|"
     r"e al lavoro|e in carcere|e lontano|sono lontan[ao]|sono da (mia|mio|una|un|amici|parenti)|"
-    r"non piu|non sono in pericolo|tranquill[ao]|e finita|e passato|non ho (piu )?paura)\b"
+    r"non piu|non sono in pericolo|tranquill[ao]|e finita|e passato|non ho (piu |nessuna |tanta )?paura|nessuna paura|senza paura|paura no)\b"
 )
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from assistant import answers, intents, knowledge, triage
+from assistant.text import normalise
 from assistant.directory import AMBIGUOUS, FOUND, OUTSIDE, UNKNOWN, find_in_text, resolve
 
 DANGER = frozenset({"emergency", "self_harm"})
@@ -43,7 +44,7 @@ HANDOFF_LEFT_TO_RULES = DANGER | {
     intents.ASK_HUMAN,
 }
 MAX_ASKS = 2  # a question is asked at most twice in a row
-OTHER_QUESTIONS = ("cosa_successo", "chi_vittima", "comune")  # the triage's questions after the danger one
+CALM_ANSWERS = ("chi_vittima", "comune")  # answers to later questions that let a skipped danger question go
 MAX_COMUNE_ATTEMPTS = 2
 OUTSIDE_PIEMONTE, UNKNOWN_COMUNE = "fuori_piemonte", "sconosciuto"
 EXTRA_SLOTS = ("genere_vittima", "servizio_richiesto", "eta_vittima")
@@ -51,7 +52,11 @@ RESET_SLOTS = ("pericolo", "cosa_successo", "chi_vittima", "comune", "comune_ist
 SIMPLE_REPLIES = {"thank": "utter_youre_welcome", "help": "utter_help", "other_language": "utter_other_language"}
 # Services asked for by name that answer without a comune (a national or online office).
 NO_COMUNE_NEEDED = frozenset({"polizia", "polizia_postale"})
-OPENING_NUMBERS = 2  # helplines given with the first question, before the danger question
+OPENING_NUMBERS = 2
+# words of urgency that keep the danger question in a request for a service ("mi serve subito, torna stasera")
+_URGENT = re.compile(
+    r"\b(subito|urgente|urgenza|stasera|stanotte|adesso|ora|torna|tornera|arriva|aiuto|scappare)\b"
+)  # helplines given with the first question, before the danger question
 
 
 @dataclass(frozen=True)
@@ -182,8 +187,13 @@ def required_slots(domain_slots: List[str], slots: Mapping[str, Any], turn: Opti
     service = slots.get("servizio_richiesto")
     if not service or slots.get("cosa_successo") is not None or slots.get("pericolo") is not None:
         return list(domain_slots)
-    if turn is not None and (turn.intent == "report_crime" or triage.classify_event(turn.words)):
-        return list(domain_slots)  # this very message tells a story
+    if turn is not None and (
+        turn.intent == "report_crime"
+        or triage.classify_event(turn.words)
+        or answers.read_danger_answer(turn.words) in (answers.YES, answers.MAYBE)
+        or _URGENT.search(normalise(turn.words))
+    ):
+        return list(domain_slots)  # a story, fear or urgency in this very message: danger first
     return [] if service in NO_COMUNE_NEEDED else [slot for slot in domain_slots if slot == "comune"]
 
 
@@ -219,9 +229,11 @@ def after_form(turn: Turn, set_slots: List[Tuple[str, Any]], answered_otherwise:
     if any(name == requested and value is not None for name, value in set_slots):
         return out.set("triage_domanda", None).set("triage_ripetizioni", 0)
     answered = {name for name, value in set_slots if value is not None}
-    if requested == "pericolo" and turn.intent not in DANGER and answered & set(OTHER_QUESTIONS):
-        # the danger question answered with something else ("Cuorgnè", "è per mia mamma"): the person is
-        # writing calmly and the safety check reads every message; the triage goes on instead of insisting
+    calm = answered & set(CALM_ANSWERS) and "cosa_successo" not in answered  # a story is no sign of calm
+    if requested == "pericolo" and turn.intent not in DANGER and calm:
+        # the danger question answered with something else ("Cuorgnè", "è per mia mamma"): the safety check
+        # reads every message, so the triage goes on instead of insisting, with the 112 line said once
+        out.say(response="utter_danger_skipped")
         return out.set("pericolo", triage.SKIPPED).set("triage_domanda", None).set("triage_ripetizioni", 0)
     asked = _asked_again(turn)
     if asked > MAX_ASKS:

@@ -6,8 +6,9 @@ the law. The intent classifier, trained on many more stories than questions, cal
 This second opinion is a small classifier (word and character n-grams, logistic regression, as in
 assistant/danger_model.py) trained on the `kb_*` examples of data/nlu against the `report_crime` ones; it
 is asked only when the message is a question and not a plain "cosa devo fare?", and its topic is taken
-only above ``THRESHOLD``. The triage still collects what the story said from the next turns.
-Trained in process at start-up (about two seconds, deterministic): no model file to ship.
+only above ``THRESHOLD`` and when it is more likely than a plain story. The answer is the topic's; a
+topic about violence carries the 112/1522 line, and the topic's buttons lead to the services.
+Trained in process at start-up (a few seconds, deterministic): no model file to ship.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import re
 from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
-from assistant import nlu_data
+from assistant import nlu_data, triage
 from assistant.settings import PROJECT_ROOT
 from assistant.text import normalise
 
@@ -26,6 +27,8 @@ STORY = "report_crime"
 # Chosen on the dev split of tests/eval (never the test split): see docs/evaluation.md.
 THRESHOLD = 0.25  # a story the intent classifier is sure of: the question's topic when at least this likely
 UNSURE_THRESHOLD = 0.4  # a question the intent classifier is unsure of (it would fall back): "non ho capito"
+VIOLENCE_THRESHOLD = 0.5  # a story of violence: the topic must be clearly asked, else the triage (danger first)
+VIOLENCE = ("violenza_domestica", "violenza_sessuale", "stalking")
 SURE_THRESHOLD = 0.85  # a question that a practical answer would take ("l'avvocato d'ufficio lo devo pagare?")
 # The FallbackClassifier's settings in config.yml (tests/unit/test_legal_question.py checks they agree).
 FALLBACK_THRESHOLD = 0.35
@@ -80,23 +83,29 @@ def _model():
     return model
 
 
-def best_topic(text: str) -> Tuple[Optional[str], float]:
-    """The most likely knowledge intent for `text` and its probability (None when the model has none)."""
+def best_topic(text: str) -> Tuple[Optional[str], float, float]:
+    """The most likely knowledge intent for `text`, its probability and the probability of a story
+    (None, 0 when the model has no topic)."""
     model = _model()
     probabilities = dict(zip(model.classes_, model.predict_proba([text])[0]))
     topics = [k for k in probabilities if k.startswith(KB_PREFIX)]
+    story = float(probabilities.get(STORY, 0.0))
     if not topics:
-        return None, 0.0
+        return None, 0.0, story
     best = max(topics, key=lambda k: probabilities[k])
-    return best, float(probabilities[best])
+    return best, float(probabilities[best]), story
 
 
 def topic_asked(text: str, threshold: float = THRESHOLD) -> Optional[str]:
-    """The kb_* intent a story asks about ("…si può farlo allontanare da casa?"), or None."""
+    """The kb_* intent a story asks about ("…si può farlo allontanare da casa?"), or None. The topic must
+    also be more likely than a plain story ("mio marito mi picchia, esiste un posto dove andare?" stays a
+    story: the triage asks about danger and finds the services)."""
     if not is_question(text):
         return None
-    topic, probability = best_topic(text)
-    return topic if probability >= threshold else None
+    topic, probability, story = best_topic(text)
+    if triage.classify_event(text) in VIOLENCE:
+        threshold = max(threshold, VIOLENCE_THRESHOLD)  # a wrong topic would skip the danger question
+    return topic if probability >= threshold and probability > story else None
 
 
 def would_fall_back(ranking: List[Dict]) -> bool:

@@ -366,7 +366,8 @@ _PATTERNS: List[Tuple[str, bool, str]] = [
         SELF_HARM,
         True,
         r"\bmi (?:uccido|ammazzo|suicido|tolgo la vita|butto (?:giu|dal|dalla|sotto)|taglio (?:le vene|i polsi))\b|"
-        r"\bmi (?:taglio|tagliero|ritaglio) (?:di nuovo|ancora|un altra volta|come prima|le braccia|le gambe)\b",
+        r"\bmi (?:taglio|tagliero|ritaglio) (?:di nuovo|ancora|un altra volta|come prima|le braccia|le gambe)\b"
+        r"(?!.*\b(?:capelli|barba|unghie|frangia|baffi)\b)",
     ),
     (
         SELF_HARM,

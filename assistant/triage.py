@@ -347,9 +347,11 @@ def _learned_label(dimension: str, text: str) -> Optional[str]:
 # A partner or a relative who hits the writer ("mio marito ieri sera mi ha dato un pugno"): an assault at home is
 # domestic violence (LABELS.md §2), whoever the words of the blow are.
 _KIN_HITS_ME = re.compile(
-    r"\b(mio|mia|il mio|la mia) (marito|moglie|compagn[oa]|ex|ex marito|ex moglie|fidanzat[oa]|convivente|partner|"
-    r"padre|papa|madre|mamma|patrigno|matrigna|fratello|sorella|figlio|figlia|suocer[oa]|cognat[oa])\b"
-    r"( \w+){0,4} (mi|ci) (ha|hanno|aveva|picchia|prende|tira|da|mena|spinge|strattona)\b"
+    r"\b(mio|mia|il mio|la mia) (marito|moglie|compagn[oa]|ex(?! (collega|capo|vicin\w*|datore))|ex marito|ex moglie|"
+    r"fidanzat[oa]|convivente|partner|padre|papa|madre|mamma|patrigno|matrigna|fratello|sorella|figlio|figlia|"
+    r"suocer[oa]|cognat[oa])\b( \w+){0,4} (mi|ci) (ha|hanno) (dato (un|uno|una|due|tanti) (pugn|schiaff|calci|"
+    r"ceffon|spinton|testat)\w*|picchiat\w*|colpit\w*|aggredit\w*|spint[oa]|strattonat\w*|menat\w*|"
+    r"pres[oa] a (calci|pugni|schiaffi|botte))"
 )
 
 

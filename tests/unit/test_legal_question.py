@@ -58,3 +58,14 @@ def test_the_fallback_settings_are_those_of_config_yml():
 )
 def test_would_fall_back(ranking, falls_back):
     assert legal_question.would_fall_back(ranking) == falls_back
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mio marito mi picchia, esiste un posto dove andare?",
+        "lui mi picchia tutti i giorni, posso andare via di casa con i bambini?",
+    ],
+)
+def test_a_story_of_violence_asking_where_to_go_stays_a_story(text):
+    assert legal_question.topic_asked(text) is None

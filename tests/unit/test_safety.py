@@ -84,7 +84,15 @@ def test_a_wish_is_not_a_hypothesis(text):
     assert is_immediate_danger(text)
 
 
-@pytest.mark.parametrize("text", ["se mi picchia o se mi minaccia cosa faccio?", "mi taglio i capelli di nuovo corti"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "se mi picchia o se mi minaccia cosa faccio?",
+        "mi taglio i capelli di nuovo corti",
+        "domani mi taglio di nuovo i capelli",
+        "mi taglio ancora le unghie",
+    ],
+)
 def test_hypotheses_and_haircuts(text):
     assert not is_immediate_danger(text)
 
@@ -125,6 +133,8 @@ def test_negated_or_past_danger_words_are_not_handed_to_the_model():
         ("si ho paura", YES),
         ("io paura, se scappo fanno male a mia famiglia", YES),
         ("no, non ho paura, è in carcere", NO),
+        ("nessuna paura, è al lavoro", NO),
+        ("non ho nessuna paura", NO),
         ("sì, è di là che urla", YES),
         ("certo", YES),
         ("forse", MAYBE),
@@ -178,6 +188,11 @@ def test_not_practical_questions(text):
         ("dimmi dove è il centro antiviolenza più vicino a Bra", False),
         ("sono andata dai carabinieri ieri, mi sai dire dove si fa la querela?", False),
         ("sono andata dai carabinieri, sapete dove si trova la questura di Asti?", False),
+        ("dimmi solo dove posso andare stanotte", False),
+        ("ditemi solo dove devo andare per fare la denuncia", False),
+        ("dimmi almeno la zona dove ci sono centri antiviolenza", False),
+        ("dammi almeno l'indirizzo del centro antiviolenza di Bra", False),
+        ("ho diritto a vedere i miei figli anche se lui mi picchia?", False),
     ],
 )
 def test_location_requests(text, located):

@@ -395,6 +395,15 @@ def test_an_online_office_needs_no_comune(actions, domain):
     assert slots["requested_slot"] is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["cerco un centro antiviolenza a Asti, ho paura", "mi serve un centro antiviolenza subito, lui torna stasera"],
+)
+def test_a_service_asked_with_fear_or_urgency_keeps_the_danger_question(actions, domain, text):
+    _, slots, _ = turn(actions, domain, text, "find_service", requested=None)
+    assert "requested_slot" not in slots  # every question: Rasa asks the danger question first
+
+
 def test_a_story_with_a_service_keeps_every_question(actions, domain):
     _, slots, _ = turn(
         actions, domain, "cerco un centro antiviolenza, mio marito mi picchia", "report_crime", requested=None
@@ -432,9 +441,18 @@ def test_no_helplines_before_an_emergency_or_a_later_question(actions, domain):
 def test_the_danger_question_answered_with_a_comune_goes_on(actions, domain):
     messages, slots, _ = turn(actions, domain, "Cuorgnè", "inform_comune", "pericolo", cosa_successo="truffa")
     assert slots["comune"] == "Cuorgnè" and slots["pericolo"] == triage.SKIPPED
-    assert "utter_ask_rephrase" not in responses(messages)
+    assert responses(messages) == ["utter_danger_skipped"]  # goes on, with the 112 line
+
+
+def test_the_danger_question_answered_with_what_happened_is_asked_again(actions, domain):
+    """What happened is no sign of calm ("lui mi controlla il telefono e non mi fa uscire")."""
+    messages, slots, _ = turn(actions, domain, "lui mi controlla il telefono e non mi fa uscire", "report_crime")
+    assert "pericolo" not in slots
+    assert slots["triage_domanda"] == "pericolo" and slots["triage_ripetizioni"] == 2
 
 
 def test_the_danger_question_answered_with_nothing_is_asked_again(actions, domain):
-    messages, slots, _ = turn(actions, domain, "boh vedremo", "out_of_scope", "pericolo")
-    assert "pericolo" not in slots or slots["pericolo"] != triage.SKIPPED
+    messages, slots, _ = turn(actions, domain, "vedremo", "out_of_scope", "pericolo")
+    assert "pericolo" not in slots
+    assert slots["triage_domanda"] == "pericolo" and slots["triage_ripetizioni"] == 2
+    assert responses(messages) == ["utter_ask_rephrase"]

@@ -241,6 +241,7 @@ def test_understand_fills_every_triage_slot_a_message_tells():
         ("il mio compagno mi ha preso a calci", "violenza_domestica"),
         ("fuori dal bar un tizio mi ha dato un pugno", "aggressione"),
         ("mio fratello è stato aggredito da due sconosciuti", "aggressione"),
+        ("il mio ex collega mi ha dato un pugno", "aggressione"),
     ],
 )
 def test_an_assault_by_a_partner_or_relative_is_domestic_violence(text, event):
@@ -259,3 +260,15 @@ def test_an_assault_by_a_partner_or_relative_is_domestic_violence(text, event):
 )
 def test_tells_a_story(text, story):
     assert triage.tells_a_story(text) == story
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mio figlio è stato picchiato e mi ha chiamato dal pronto soccorso",
+        "mia figlia mi ha detto che un ragazzo l'ha picchiata",
+        "mio padre mi ha chiamato, un tizio mi ha aggredito",
+    ],
+)
+def test_a_relative_who_only_calls_or_tells_is_not_the_offender(text):
+    assert not triage._KIN_HITS_ME.search(triage.normalise(text))
