@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from assistant import answers, intents, knowledge, triage
-from assistant.text import normalise
 from assistant.directory import AMBIGUOUS, FOUND, OUTSIDE, UNKNOWN, find_in_text, resolve
+from assistant.text import normalise
 
 DANGER = frozenset({"emergency", "self_harm"})
 # Left to the rules: the triage form rejects the turn so that they run.
