@@ -39,10 +39,14 @@ PROCESSES = ("actions", "rasa", "console", "purge", "web")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
+ACTIONS_KEEP_ALIVE_S = 75  # longer than aiohttp's 15 s keep-alive of the client
+
+
 def child_env(extra: Optional[Dict[str, str]] = None, base: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
     """The children's environment: `base` (default: this process's own, which they inherit), `extra`,
     the variables derived from the settings that endpoints.yml and credentials.yml expand, and
-    SANIC_HOST, the action server's address (rasa_sdk's default is every interface), from SV_HOST."""
+    SANIC_HOST, the action server's address (rasa_sdk's default is every interface), from SV_HOST, and the
+    action server's keep-alive (SANIC_KEEP_ALIVE_TIMEOUT)."""
     env = dict(os.environ if base is None else base)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -50,6 +54,10 @@ def child_env(extra: Optional[Dict[str, str]] = None, base: Optional[Mapping[str
     s = settings.load(env)
     env.update(settings.rasa_environment(s, env))
     env["SANIC_HOST"] = s.host
+    # Rasa's aiohttp client keeps an idle connection to the action server for up to 15 s; Sanic closes it
+    # after 5 s by default, so a turn could be written to a closing connection ("Cannot write to closing
+    # transport", seen under load). The server keeps its side open longer than the client does.
+    env.setdefault("SANIC_KEEP_ALIVE_TIMEOUT", str(ACTIONS_KEEP_ALIVE_S))
     return env
 
 

@@ -314,3 +314,12 @@ def test_the_purge_is_its_own_scheduled_job_in_compose_and_kubernetes():
     assert serve.commands(settings.load(cron_env), "tok")["purge"][2:] == ["rasa_addons.retention", "purge"]  # once
     names = set(cron_env)
     assert {"SV_TRACKER_URL", "SV_DATABASE_URL", "SV_LOCK_STORE", "SV_AUDIT_KEY"} <= names
+
+
+def test_the_action_server_keeps_connections_open_longer_than_rasas_client():
+    """aiohttp (Rasa's client) reuses an idle connection for up to 15 s: a server that closes it sooner
+    races with the next turn ("Cannot write to closing transport")."""
+    from assistant import serve
+
+    env = serve.child_env(base={"PATH": "/usr/bin"})
+    assert int(env["SANIC_KEEP_ALIVE_TIMEOUT"]) > 15
