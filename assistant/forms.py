@@ -198,21 +198,15 @@ def required_slots(domain_slots: List[str], slots: Mapping[str, Any], turn: Opti
 
 
 def opening(turn: Turn, slots: Mapping[str, Any]) -> Outcome:
-    """The triage's first turn, when the message already says what happened or who: the helplines that fit
-    (the routing table's, 112 aside: the danger question gives it) come before the danger question, so a
-    minor gets 114 and 19696, a woman the 1522, a trafficking victim the 800 290 290 at once."""
+    """The triage's first turn, when the message already says what happened or who: 112 and the helplines
+    that fit (the routing table's) come before the danger question, so a minor gets 114 and 19696, a woman
+    the 1522, a trafficking victim the 800 290 290 at once."""
     out = Outcome()
     if turn.requested is not None or turn.intent in DANGER or slots.get("pericolo") is not None:
         return out
     if "pericolo" not in required_slots(["pericolo"], slots, turn):
         return out
-    facts = (
-        slots.get("cosa_successo"),
-        slots.get("chi_vittima"),
-        slots.get("genere_vittima"),
-        slots.get("servizio_richiesto"),
-        _age(slots.get("eta_vittima")),
-    )
+    facts = _facts(slots)
     if facts[0] is None and facts[1] is None:
         return out
     lines = triage.opening_lines(*facts, limit=OPENING_NUMBERS)
@@ -371,16 +365,21 @@ def _age(value: Any) -> Optional[int]:
     return int(value) if isinstance(value, (int, float)) else None
 
 
-def result(slots: Mapping[str, Any]) -> List[Dict]:
-    """The triage's answer (action_nearest_service): the services and helplines as dispatcher-ready
-    messages; the last one carries the buttons (a person first when in danger, then the plan's topics)."""
-    facts = (
+def _facts(slots: Mapping[str, Any]) -> Tuple[Any, Any, Any, Any, Optional[int]]:
+    """What happened, who, the victim's gender, the service asked for and the age: the routing's facts."""
+    return (
         slots.get("cosa_successo"),
         slots.get("chi_vittima"),
         slots.get("genere_vittima"),
         slots.get("servizio_richiesto"),
         _age(slots.get("eta_vittima")),
     )
+
+
+def result(slots: Mapping[str, Any]) -> List[Dict]:
+    """The triage's answer (action_nearest_service): the services and helplines as dispatcher-ready
+    messages; the last one carries the buttons (a person first when in danger, then the plan's topics)."""
+    facts = _facts(slots)
     texts = triage.reply(slots.get("comune_istat"), *facts)
     kb = knowledge.load()
     buttons = [
