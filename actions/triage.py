@@ -12,7 +12,7 @@ from assistant import forms, triage
 from assistant.directory import find_in_text
 
 # the learned readers and the comune index are built at import (start-up), not on someone's first message
-triage.understand("avvio")
+triage.warm()
 find_in_text("abito a Torino")
 
 

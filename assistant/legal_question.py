@@ -17,7 +17,7 @@ import re
 from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
-from assistant import nlu_data, triage
+from assistant import content, nlu_data, triage
 from assistant.settings import PROJECT_ROOT
 from assistant.text import normalise
 
@@ -30,9 +30,6 @@ UNSURE_THRESHOLD = 0.4  # a question the intent classifier is unsure of (it woul
 VIOLENCE_THRESHOLD = 0.5  # a story of violence: the topic must be clearly asked, else the triage (danger first)
 VIOLENCE = ("violenza_domestica", "violenza_sessuale", "stalking")
 SURE_THRESHOLD = 0.85  # a question that a practical answer would take ("l'avvocato d'ufficio lo devo pagare?")
-# The FallbackClassifier's settings in config.yml (tests/unit/test_legal_question.py checks they agree).
-FALLBACK_THRESHOLD = 0.35
-FALLBACK_AMBIGUITY = 0.05
 
 _QUESTION = re.compile(
     r"\b(posso|possiamo|puo|possono|si puo|ho diritto|abbiamo diritto|ha diritto|e reato|e legale|e normale|"
@@ -56,10 +53,6 @@ def is_question(text: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _model():
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import FeatureUnion, make_pipeline
-
     texts, labels = [], []
     for intent, text in nlu_data.examples(NLU_DIR):
         if text.startswith("/"):
@@ -67,18 +60,7 @@ def _model():
         if intent.startswith(KB_PREFIX) or intent == STORY:
             texts.append(text)
             labels.append(intent)
-    features = FeatureUnion(
-        [
-            ("words", TfidfVectorizer(preprocessor=normalise, ngram_range=(1, 2), sublinear_tf=True)),
-            (
-                "chars",
-                TfidfVectorizer(
-                    preprocessor=normalise, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
-                ),
-            ),
-        ]
-    )
-    model = make_pipeline(features, LogisticRegression(C=8.0, max_iter=3000, class_weight="balanced"))
+    model = triage.text_classifier()
     model.fit(texts, labels)
     return model
 
@@ -110,11 +92,20 @@ def topic_asked(text: str, threshold: float = THRESHOLD) -> Optional[str]:
 
 def would_fall_back(ranking: List[Dict]) -> bool:
     """True when the FallbackClassifier will answer "non ho capito" to this intent ranking."""
+    threshold, ambiguity = fallback_settings()
     confidences = sorted((item.get("confidence") or 0.0 for item in ranking), reverse=True)
     if not confidences:
         return True
     top = confidences[0]
-    return top < FALLBACK_THRESHOLD or (len(confidences) > 1 and top - confidences[1] < FALLBACK_AMBIGUITY)
+    return top < threshold or (len(confidences) > 1 and top - confidences[1] < ambiguity)
+
+
+@lru_cache(maxsize=1)
+def fallback_settings() -> Tuple[float, float]:
+    """The FallbackClassifier's threshold and ambiguity threshold, read from config.yml (their one home)."""
+    pipeline = content.read_yaml(PROJECT_ROOT / "config.yml")["pipeline"]
+    fallback = next(component for component in pipeline if component["name"] == "FallbackClassifier")
+    return float(fallback["threshold"]), float(fallback["ambiguity_threshold"])
 
 
 def warm() -> None:

@@ -299,32 +299,43 @@ def labelled_examples(folder=NLU_DIR) -> Dict[str, List[Tuple[str, str]]]:
     return pairs
 
 
-@lru_cache(maxsize=None)
-def _learned():
-    """One classifier per dimension: word and character n-grams, logistic regression (fast, no GPU)."""
+def text_classifier():
+    """An untrained classifier of short texts: word (1-2) and character (2-5) n-grams of the normalised
+    text, logistic regression (fast, no GPU). Shared by the readers here and assistant.legal_question."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, make_pipeline
 
+    features = FeatureUnion(
+        [
+            ("words", TfidfVectorizer(preprocessor=normalise, ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
+            (
+                "chars",
+                TfidfVectorizer(
+                    preprocessor=normalise, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
+                ),
+            ),
+        ]
+    )
+    return make_pipeline(features, LogisticRegression(C=8.0, max_iter=2000, class_weight="balanced"))
+
+
+@lru_cache(maxsize=None)
+def _learned():
+    """One classifier per dimension (text_classifier), trained on the labelled examples."""
     models = {}
     for dimension, pairs in labelled_examples().items():
         if len({label for _, label in pairs}) < 2:
             continue
-        features = FeatureUnion(
-            [
-                ("words", TfidfVectorizer(preprocessor=normalise, ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
-                (
-                    "chars",
-                    TfidfVectorizer(
-                        preprocessor=normalise, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
-                    ),
-                ),
-            ]
-        )
-        model = make_pipeline(features, LogisticRegression(C=8.0, max_iter=2000, class_weight="balanced"))
+        model = text_classifier()
         model.fit([t for t, _ in pairs], [label for _, label in pairs])
         models[dimension] = model
     return models
+
+
+def warm() -> None:
+    """Train the learned readers now (at start-up), not on the first message that needs them."""
+    _learned()
 
 
 def learned(dimension: str, text: str) -> Tuple[Optional[str], float]:

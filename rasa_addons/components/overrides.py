@@ -27,7 +27,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from assistant import intents, legal_question
+from assistant import intents, legal_question, triage
 from assistant.answers import asks_to_erase, locate_request, practical_question
 from assistant.language import looks_foreign
 from assistant.safety import SELF_HARM, assess
@@ -70,12 +70,13 @@ class SafetyOverrides(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "SafetyOverrides":
-        # the learned danger back-up trains in about a second here, at load time, rather than
-        # blocking the server's event loop on the first message
+        # the learned models train here, at load time (a few seconds), rather than
+        # blocking the server's event loop on the first message that needs them
         from assistant import danger_model
 
         danger_model.warm()
         legal_question.warm()
+        triage.warm()  # the triage's readers: tells_a_story and legal_question read what happened
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -37,27 +37,18 @@ def test_a_story_without_a_question_has_no_topic():
     assert legal_question.topic_asked("il mio ex mi segue ovunque e mi aspetta sotto casa") is None
 
 
-def test_the_fallback_settings_are_those_of_config_yml():
-    from assistant import content
-    from assistant.settings import PROJECT_ROOT
-
-    pipeline = content.read_yaml(PROJECT_ROOT / "config.yml")["pipeline"]
-    fallback = next(c for c in pipeline if c["name"] == "FallbackClassifier")
-    assert fallback["threshold"] == legal_question.FALLBACK_THRESHOLD
-    assert fallback["ambiguity_threshold"] == legal_question.FALLBACK_AMBIGUITY
-
-
-@pytest.mark.parametrize(
-    "ranking, falls_back",
-    [
-        ([{"name": "kb_patrocinio", "confidence": 0.9}, {"name": "greet", "confidence": 0.05}], False),
-        ([{"name": "kb_patrocinio", "confidence": 0.3}], True),
-        ([{"name": "kb_patrocinio", "confidence": 0.45}, {"name": "kb_minori", "confidence": 0.42}], True),
-        ([], True),
-    ],
-)
-def test_would_fall_back(ranking, falls_back):
-    assert legal_question.would_fall_back(ranking) == falls_back
+def test_would_fall_back_follows_the_settings_of_config_yml():
+    threshold, ambiguity = legal_question.fallback_settings()
+    assert 0 < ambiguity < threshold < 1
+    below = [{"name": "kb_patrocinio", "confidence": threshold - 0.01}]
+    clear = [{"name": "kb_patrocinio", "confidence": threshold + 0.2}, {"name": "kb_minori", "confidence": 0.0}]
+    tie = [
+        {"name": "kb_patrocinio", "confidence": threshold + 0.2},
+        {"name": "kb_minori", "confidence": threshold + 0.2},
+    ]
+    assert legal_question.would_fall_back(below) and legal_question.would_fall_back(tie)
+    assert legal_question.would_fall_back([])
+    assert not legal_question.would_fall_back(clear)
 
 
 @pytest.mark.parametrize(
